@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/passes"
+)
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := newFlagSet("check", stderr)
+	c.register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "permc check: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	targets, err := c.parseTargets()
+	if err != nil {
+		fmt.Fprintf(stderr, "permc check: %v\n", err)
+		return exitUsage
+	}
+	switch c.format {
+	case "text", "json":
+	default:
+		fmt.Fprintf(stderr, "permc check: unknown format %q: use text or json\n", c.format)
+		return exitUsage
+	}
+	res, diags := c.load()
+	if res != nil {
+		for _, p := range res.Policies {
+			for _, t := range targets {
+				diags = append(diags, passes.Enforceability(p, t)...)
+			}
+		}
+	}
+	diags = diags.Sorted()
+	if c.format == "json" {
+		writeJSONDiags(stdout, diags, res)
+	} else {
+		c.printDiags(stdout, diags)
+		if !diags.HasErrors() && res != nil {
+			fmt.Fprintf(stdout, "ok: %d profile(s); in effect: %s (%s)\n", len(res.Policies), res.Selected, res.Source)
+		}
+	}
+	if diags.HasErrors() {
+		return exitNo
+	}
+	return exitOK
+}
+
+func writeJSONDiags(w io.Writer, diags diag.List, res *passes.Result) {
+	out := struct {
+		Diagnostics diag.List `json:"diagnostics"`
+		Selected    string    `json:"selected,omitempty"`
+		Source      string    `json:"source,omitempty"`
+		Errors      int       `json:"errors"`
+	}{Diagnostics: diags, Errors: len(diags.Errors())}
+	if out.Diagnostics == nil {
+		out.Diagnostics = diag.List{}
+	}
+	if res != nil {
+		out.Selected, out.Source = res.Selected, string(res.Source)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(out)
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/permc/permc/frontend"
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
+)
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// common holds the flags every config-reading command shares.
+type common struct {
+	configs       listFlag
+	profile       string
+	configProfile string
+	sandbox       string
+	requirements  listFlag
+	targets       string
+	binds         listFlag
+	format        string
+	allErrors     bool
+	systemLayers  bool
+	verbose       bool
+}
+
+// register adds the common flags; systemDefault says whether the command
+// reads the machine's layers unless told otherwise.
+func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
+	fs.Var(&c.configs, "c", "config `FILE` (repeatable, lowest precedence first)")
+	fs.StringVar(&c.profile, "profile", "", "the permission profile to use")
+	fs.StringVar(&c.profile, "P", "", "alias of --profile")
+	fs.StringVar(&c.configProfile, "config-profile", "", "Codex config profile to select")
+	fs.StringVar(&c.sandbox, "sandbox", "", "force the older sandbox settings: read-only, workspace-write, danger-full-access")
+	fs.Var(&c.requirements, "requirements", "managed requirements `FILE` to add (repeatable)")
+	fs.StringVar(&c.targets, "target", "all", "targets: macos,linux,windows or all")
+	fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
+	fs.StringVar(&c.format, "format", "text", "output format")
+	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
+	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements")
+	fs.BoolVar(&c.verbose, "v", false, "verbose")
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("permc "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseTargets reads --target.
+func (c *common) parseTargets() ([]ir.Target, error) {
+	if c.targets == "" || c.targets == "all" {
+		return ir.Targets, nil
+	}
+	var out []ir.Target
+	for _, t := range strings.Split(c.targets, ",") {
+		switch ir.Target(t) {
+		case ir.MacOS, ir.Linux, ir.Windows:
+			out = append(out, ir.Target(t))
+		default:
+			return nil, fmt.Errorf("unknown target %q: use macos, linux, windows or all", t)
+		}
+	}
+	return out, nil
+}
+
+// load reads the configs and runs the passes.
+func (c *common) load() (*passes.Result, diag.List) {
+	cfg, diags := frontend.Load(frontend.Options{
+		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
+	})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	res := passes.Run(cfg, passes.Options{
+		Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox,
+	})
+	return res, append(diags, res.Diags...)
+}
+
+// printDiags renders diagnostics as text or JSON.
+func (c *common) printDiags(w io.Writer, diags diag.List) {
+	max := 10
+	if c.allErrors {
+		max = 0
+	}
+	diags.Render(w, max)
+}

@@ -1,0 +1,203 @@
+// Package driver assembles the artifacts of `permc build`: it runs the
+// backends over each policy and lays out one folder per profile with
+// policy.json, network.json, each backend's files and manifest.json.
+//
+// Output is deterministic: no timestamps, no machine paths (inputs are
+// recorded as the paths given), sorted keys, and roots left symbolic unless
+// bound. Writing is atomic for the whole output folder.
+package driver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/internal/version"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
+)
+
+// Backend emits the files of one target for a policy.
+type Backend struct {
+	Target ir.Target
+	// Emit returns file name → contents. Diagnostics with errors mean the
+	// target cannot be built for this policy.
+	Emit func(p *ir.Policy) (map[string][]byte, diag.List)
+}
+
+// Backends are the registered backends, in output order.
+var Backends []Backend
+
+// Input is one config file read for the build.
+type Input struct {
+	Path string // as given on the command line
+	Data []byte
+}
+
+// Build is the compiled output: folder name → file name → contents.
+type Build struct {
+	Folders map[string]map[string][]byte
+	Diags   diag.List
+}
+
+// Options control a build.
+type Options struct {
+	Targets  []ir.Target
+	Bindings passes.Bindings
+	Inputs   []Input
+}
+
+// Compile builds every policy. A build with errors has no folders.
+func Compile(pols []*ir.Policy, selected string, o Options) *Build {
+	b := &Build{Folders: map[string]map[string][]byte{}}
+	for _, p := range pols {
+		p = passes.Bind(p, o.Bindings)
+		files, diags := compileOne(p, p.Name == selected, o)
+		b.Diags = append(b.Diags, diags...)
+		b.Folders[FolderName(p.Name)] = files
+	}
+	if b.Diags.HasErrors() {
+		b.Folders = nil
+	}
+	return b
+}
+
+func compileOne(p *ir.Policy, selected bool, o Options) (map[string][]byte, diag.List) {
+	files := map[string][]byte{}
+	var diags diag.List
+	files["policy.json"] = mustJSON(p)
+	files["network.json"] = mustJSON(NetworkSummary(p))
+	for _, t := range o.Targets {
+		diags = append(diags, passes.Enforceability(p, t)...)
+	}
+	if !p.Unrestricted && !diags.HasErrors() {
+		for _, be := range Backends {
+			if !hasTarget(o.Targets, be.Target) {
+				continue
+			}
+			out, ds := be.Emit(p)
+			diags = append(diags, ds...)
+			for n, c := range out {
+				files[n] = c
+			}
+		}
+	}
+	files["manifest.json"] = mustJSON(manifest(p, selected, o, files, diags))
+	return files, diags
+}
+
+func hasTarget(ts []ir.Target, t ir.Target) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Manifest describes one profile folder.
+type Manifest struct {
+	Compiler       string           `json:"compiler"`
+	ArtifactFormat int              `json:"artifact_format"`
+	Profile        string           `json:"profile"`
+	Selected       bool             `json:"selected"`
+	Source         ir.Source        `json:"source"`
+	Unrestricted   bool             `json:"unrestricted,omitempty"`
+	Targets        []ir.Target      `json:"targets"`
+	Bound          *passes.Bindings `json:"bound,omitempty"`
+	Inputs         []FileHash       `json:"inputs"`
+	Artifacts      []FileHash       `json:"artifacts"`
+	Warnings       []string         `json:"warnings,omitempty"`
+}
+
+// FileHash names a file and its SHA-256.
+type FileHash struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// ManifestFile is the manifest's own name; it is not listed in itself.
+const ManifestFile = "manifest.json"
+
+func manifest(p *ir.Policy, selected bool, o Options, files map[string][]byte, diags diag.List) Manifest {
+	m := Manifest{
+		Compiler: "permc " + version.Version, ArtifactFormat: version.ArtifactFormat,
+		Profile: p.Name, Selected: selected, Source: p.Source, Unrestricted: p.Unrestricted,
+		Targets: o.Targets, Inputs: []FileHash{}, Artifacts: []FileHash{},
+	}
+	if !o.Bindings.Empty() {
+		b := o.Bindings
+		m.Bound = &b
+	}
+	for _, in := range o.Inputs {
+		m.Inputs = append(m.Inputs, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
+	}
+	for _, n := range sortedKeys(files) {
+		if n != ManifestFile {
+			m.Artifacts = append(m.Artifacts, FileHash{Path: n, SHA256: Hash(files[n])})
+		}
+	}
+	for _, d := range diags.Sorted() {
+		if d.Severity == diag.Warning {
+			m.Warnings = append(m.Warnings, d.String())
+		}
+	}
+	return m
+}
+
+// Hash is the hex SHA-256 of b.
+func Hash(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func mustJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("permc bug: cannot encode artifact: %v", err))
+	}
+	return buf.Bytes()
+}
+
+// FolderName maps a profile name to a folder name that is safe on every
+// OS: built-ins and the older settings start with "@" (":workspace" is
+// "@workspace"); other bytes outside [A-Za-z0-9._-] are %XX-escaped.
+func FolderName(name string) string {
+	var b strings.Builder
+	rest := name
+	switch {
+	case strings.HasPrefix(name, ":"):
+		b.WriteString("@")
+		rest = name[1:]
+	case strings.HasPrefix(name, passes.LegacyName("")):
+		b.WriteString("@sandbox_mode-")
+		rest = strings.TrimPrefix(name, passes.LegacyName(""))
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' ||
+			(c == '.' && i > 0) {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}

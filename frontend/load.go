@@ -1,0 +1,93 @@
+package frontend
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+// Machine paths Codex reads its layers and requirements from.
+const (
+	SystemConfig       = "/etc/codex/config.toml"
+	SystemRequirements = "/etc/codex/requirements.toml"
+)
+
+// Options says which files make up a configuration.
+type Options struct {
+	// Files are the -c files, lowest precedence first.
+	Files []string
+	// SystemLayers reads the machine's layers first: SystemConfig, then
+	// $CODEX_HOME/config.toml (CODEX_HOME defaults to ~/.codex), and the
+	// machine's requirements file.
+	SystemLayers bool
+	// Requirements are --requirements files; they add restrictions to the
+	// machine's file, never replace it.
+	Requirements []string
+	// ReadFile reads a file; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Load reads every layer and requirements file the options name.
+func Load(o Options) (*ir.Config, diag.List) {
+	if o.ReadFile == nil {
+		o.ReadFile = os.ReadFile
+	}
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	cfg := &ir.Config{}
+	var diags diag.List
+	add := func(file string, k ir.LayerKind, optional bool) {
+		data, err := o.ReadFile(file)
+		if err != nil {
+			if optional && os.IsNotExist(err) {
+				return
+			}
+			diags.Errorf(diag.Pos{File: file}, diag.Syntax, "cannot read config: %v", unwrapPath(err))
+			return
+		}
+		l, ds := ParseLayer(file, data, k)
+		diags = append(diags, ds...)
+		if l != nil {
+			cfg.Layers = append(cfg.Layers, l)
+		}
+	}
+	reqFiles := o.Requirements
+	if o.SystemLayers {
+		add(SystemConfig, ir.LayerSystem, true)
+		if home := codexHome(o.Getenv); home != "" {
+			add(filepath.Join(home, "config.toml"), ir.LayerUser, true)
+		}
+		if _, err := o.ReadFile(SystemRequirements); err == nil {
+			reqFiles = append([]string{SystemRequirements}, reqFiles...)
+		}
+	}
+	for _, f := range o.Files {
+		add(f, ir.LayerFile, false)
+	}
+	req, ds := loadRequirements(reqFiles, o.ReadFile)
+	diags = append(diags, ds...)
+	cfg.Requirements = req
+	return cfg, diags
+}
+
+func codexHome(getenv func(string) string) string {
+	if h := getenv("CODEX_HOME"); h != "" {
+		return h
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".codex")
+	}
+	return ""
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,410 @@
+package ir
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Binding is what a machine says about the symbolic roots of a policy.
+// Decide needs it because "may this profile write ~/x" has no answer until
+// ~ is known.
+type Binding struct {
+	Home           string   // "" when unknown: ~ rules then match nothing
+	Tmpdir         string   // $TMPDIR; "" when unset
+	SlashTmp       bool     // /tmp exists and is a directory
+	WorkspaceRoots []string // the session's runtime roots (profile roots are added from the policy)
+	// LinkedGitDirs maps a workspace root to the gitdir its .git file
+	// points at, for roots that really are linked worktrees.
+	LinkedGitDirs map[string]string
+	// Exists tells whether a path exists at load time; nil means every
+	// path does. Deny globs on Linux and Windows reach only what exists.
+	Exists func(path string) bool
+	// WinEnv binds %VAR% roots of the Windows :minimal set; missing names
+	// fall back to WindowsDefaults.
+	WinEnv map[string]string
+}
+
+// MatchKind says what kind of entry a Match came from.
+type MatchKind string
+
+const (
+	MatchRule      MatchKind = "rule"      // a rule of the profile
+	MatchMinimal   MatchKind = "minimal"   // the target's :minimal set
+	MatchImplicit  MatchKind = "implicit"  // grants every sandbox needs
+	MatchProtected MatchKind = "protected" // metadata kept read-only under a workspace root
+	MatchDenyGlob  MatchKind = "deny-glob" // a deny glob, which always wins
+)
+
+// Match is one entry that covers a probed path.
+type Match struct {
+	Kind   MatchKind `json:"kind"`
+	Access Access    `json:"access"`
+	Depth  int       `json:"depth"` // path components of the entry: its specificity
+	Path   string    `json:"path"`  // the entry's concrete path or pattern
+	Origin Origin    `json:"origin"`
+	Rule   *FSRule   `json:"-"`
+}
+
+// Decision is the reference answer for one path.
+type Decision struct {
+	Read  bool `json:"read"`
+	Write bool `json:"write"`
+	// By is the entry that decided; nil when nothing matched (denied).
+	By *Match `json:"by,omitempty"`
+	// Matches are all entries covering the path, deciding one first.
+	Matches []Match `json:"matches,omitempty"`
+}
+
+// Access reports the decision as one access value.
+func (d Decision) Access() Access {
+	switch {
+	case d.Write:
+		return Write
+	case d.Read:
+		return Read
+	}
+	return Deny
+}
+
+// Decide answers whether policy p lets a sandboxed process on target t read
+// and write the absolute path path, once b binds the symbolic roots.
+//
+// The matching entry with the most path components decides; at equal depth
+// deny beats write beats read; no match denies. Deny globs deny read and
+// write and always win; on Linux and Windows they reach only paths that
+// exist at load and lie at most glob_scan_max_depth below their base.
+// Protected metadata under workspace roots is read-only unless a rule of
+// the profile names that path (or, for a linked worktree's gitdir outside
+// the root, an ancestor of it that does not contain the root).
+func Decide(p *Policy, t Target, b Binding, path string) Decision {
+	if p.Unrestricted {
+		return Decision{Read: true, Write: true}
+	}
+	pc, ok := SplitPath(t, path)
+	if !ok {
+		return Decision{}
+	}
+	d := &decider{p: p, t: t, b: b}
+	d.expand()
+	return d.decide(pc, true)
+}
+
+type entry struct {
+	Match
+	comps   []string // path, or the literal base of a glob
+	pattern string   // glob pattern below comps, "/"-joined; "" when not a glob
+	literal bool     // covers only the path itself
+}
+
+type decider struct {
+	p       *Policy
+	t       Target
+	b       Binding
+	entries []entry
+	roots   [][]string
+	gitdirs map[int][]string // root index -> linked gitdir
+}
+
+// expand binds every rule and table entry to concrete paths.
+func (d *decider) expand() {
+	d.roots = d.workspaceRoots()
+	for i := range d.p.FS.Rules {
+		r := &d.p.FS.Rules[i]
+		for _, c := range d.bindRule(r) {
+			d.add(MatchRule, r.Access, c, r.Glob, false, r.Origin, r)
+		}
+	}
+	for _, m := range Minimal(d.t) {
+		if !m.Implicit && !d.hasMinimal() {
+			continue
+		}
+		c, ok := d.bindMinimal(m.Path)
+		if !ok {
+			continue
+		}
+		kind := MatchMinimal
+		if m.Implicit {
+			kind = MatchImplicit
+		}
+		d.add(kind, m.Access, c, m.Glob, m.Literal, Origin{Profile: ":minimal"}, nil)
+	}
+	d.gitdirs = map[int][]string{}
+	for i, r := range d.roots {
+		if g, ok := d.b.LinkedGitDirs[JoinPath(d.t, r)]; ok {
+			if gc, ok := SplitPath(d.t, g); ok {
+				d.gitdirs[i] = gc
+			}
+		}
+	}
+}
+
+func (d *decider) hasMinimal() bool {
+	for _, r := range d.p.FS.Rules {
+		if r.Base == BaseMinimal && r.Access != Deny {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decider) add(kind MatchKind, a Access, comps []string, glob, literal bool, o Origin, r *FSRule) {
+	e := entry{Match: Match{Kind: kind, Access: a, Origin: o, Rule: r}, literal: literal}
+	if glob {
+		i := 0
+		for i < len(comps) && !HasGlobMeta(comps[i]) {
+			i++
+		}
+		e.comps = comps[:i]
+		e.pattern = strings.Join(comps[i:], "/")
+		if a == Deny {
+			e.Kind = MatchDenyGlob
+		}
+	} else {
+		e.comps = comps
+	}
+	e.Depth = len(comps)
+	e.Path = JoinPath(d.t, comps)
+	d.entries = append(d.entries, e)
+}
+
+// workspaceRoots are the runtime roots plus the profile's own.
+func (d *decider) workspaceRoots() [][]string {
+	var out [][]string
+	for _, r := range d.b.WorkspaceRoots {
+		if c, ok := SplitPath(d.t, r); ok {
+			out = append(out, c)
+		}
+	}
+	for _, r := range d.p.FS.WorkspaceRoots {
+		if c, ok := d.bindHomeOrAbs(r.Path); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (d *decider) bindHomeOrAbs(p string) ([]string, bool) {
+	if rest, ok := CutHome(p); ok {
+		return d.underHome(rest)
+	}
+	return SplitPath(d.t, p)
+}
+
+// CutHome splits "~", "~/x" or `~\x` into the part below home ("/"-separated).
+func CutHome(p string) (string, bool) {
+	if p == "~" {
+		return "", true
+	}
+	if strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
+		return strings.Trim(strings.ReplaceAll(p[2:], `\`, "/"), "/"), true
+	}
+	return "", false
+}
+
+func (d *decider) underHome(rest string) ([]string, bool) {
+	if d.b.Home == "" {
+		return nil, false
+	}
+	h, ok := SplitPath(d.t, d.b.Home)
+	if !ok {
+		return nil, false
+	}
+	return joinRel(h, rest), true
+}
+
+func joinRel(base []string, rel string) []string {
+	out := append([]string(nil), base...)
+	if rel == "" {
+		return out
+	}
+	return append(out, strings.Split(rel, "/")...)
+}
+
+// bindRule returns the concrete component lists a rule stands for.
+func (d *decider) bindRule(r *FSRule) [][]string {
+	switch r.Base {
+	case BaseAbs:
+		if c, ok := SplitPath(d.t, r.Path); ok {
+			return [][]string{c}
+		}
+	case BaseHome:
+		if c, ok := d.underHome(r.Path); ok {
+			return [][]string{c}
+		}
+	case BaseRoot:
+		return [][]string{{}}
+	case BaseWorkspaceRoots:
+		var out [][]string
+		for _, root := range d.roots {
+			out = append(out, joinRel(root, r.Path))
+		}
+		return out
+	case BaseTmpdir:
+		if d.b.Tmpdir != "" {
+			if c, ok := SplitPath(d.t, d.b.Tmpdir); ok {
+				return [][]string{c}
+			}
+		}
+	case BaseSlashTmp:
+		if d.b.SlashTmp && d.t != Windows {
+			c, _ := SplitPath(d.t, "/tmp")
+			return [][]string{c}
+		}
+	case BaseMinimal:
+		// :minimal is expanded from the table; a deny of it denies each entry.
+		if r.Access == Deny {
+			var out [][]string
+			for _, m := range Minimal(d.t) {
+				if c, ok := d.bindMinimal(m.Path); ok && !m.Implicit {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func (d *decider) bindMinimal(p string) ([]string, bool) {
+	if strings.HasPrefix(p, "%") {
+		end := strings.Index(p[1:], "%")
+		if end < 0 {
+			return nil, false
+		}
+		name := p[1 : end+1]
+		v := d.b.WinEnv[name]
+		if v == "" {
+			v = WindowsDefaults[name]
+		}
+		p = v + p[end+2:]
+	}
+	return SplitPath(d.t, p)
+}
+
+// decide matches pc against every entry. withProtection is false only
+// while computing the access of a workspace root for its protections.
+func (d *decider) decide(pc []string, withProtection bool) Decision {
+	var ms []Match
+	var globDeny *Match
+	for i := range d.entries {
+		e := &d.entries[i]
+		if m, ok := d.match(e, pc); ok {
+			if m.Kind == MatchDenyGlob {
+				if globDeny == nil {
+					globDeny = &m
+				}
+				continue
+			}
+			ms = append(ms, m)
+		}
+	}
+	if withProtection && d.p.FS.ProtectMetadata {
+		ms = append(ms, d.protections(pc)...)
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		if ms[i].Depth != ms[j].Depth {
+			return ms[i].Depth > ms[j].Depth
+		}
+		return ms[i].Access.Rank() > ms[j].Access.Rank()
+	})
+	if globDeny != nil {
+		ms = append([]Match{*globDeny}, ms...)
+	}
+	if len(ms) == 0 {
+		return Decision{}
+	}
+	by := ms[0]
+	return Decision{Read: by.Access != Deny, Write: by.Access == Write, By: &by, Matches: ms}
+}
+
+// match reports whether entry e covers the path pc.
+func (d *decider) match(e *entry, pc []string) (Match, bool) {
+	fold := e.Access == Deny
+	if !hasPrefixComps(d.t, e.comps, pc, fold) {
+		return Match{}, false
+	}
+	if e.pattern == "" {
+		if e.literal && len(pc) != len(e.comps) {
+			return Match{}, false
+		}
+		return e.Match, true
+	}
+	rel := pc[len(e.comps):]
+	pat := e.pattern
+	limit := 0
+	if e.Kind == MatchDenyGlob && d.t != MacOS {
+		limit = d.p.FS.GlobScanMaxDepth
+	}
+	for k := 1; k <= len(rel); k++ {
+		if limit > 0 && k > limit {
+			break
+		}
+		if !globMatch(d.t, pat, rel[:k], fold) {
+			continue
+		}
+		if e.Kind == MatchDenyGlob && d.t != MacOS && d.b.Exists != nil &&
+			!d.b.Exists(JoinPath(d.t, pc[:len(e.comps)+k])) {
+			continue
+		}
+		return e.Match, true
+	}
+	return Match{}, false
+}
+
+func globMatch(t Target, pat string, rel []string, fold bool) bool {
+	name := strings.Join(rel, "/")
+	if t == Windows || (t == MacOS && fold) {
+		pat, name = strings.ToLower(pat), strings.ToLower(name)
+	}
+	ok, err := doublestar.Match(pat, name)
+	return err == nil && ok
+}
+
+// protections returns the implicit read-only entries covering pc.
+func (d *decider) protections(pc []string) []Match {
+	var out []Match
+	for i, root := range d.roots {
+		prot := make([][]string, 0, len(ProtectedNames)+1)
+		for _, n := range ProtectedNames {
+			prot = append(prot, joinRel(root, n))
+		}
+		if g, ok := d.gitdirs[i]; ok {
+			prot = append(prot, g)
+		}
+		for _, q := range prot {
+			if !hasPrefixComps(d.t, q, pc, false) || d.overridden(q, root) {
+				continue
+			}
+			acc := Read
+			if !d.decide(root, false).Read {
+				acc = Deny
+			}
+			out = append(out, Match{
+				Kind: MatchProtected, Access: acc, Depth: len(q),
+				Path: JoinPath(d.t, q), Origin: d.p.FS.ProtectOrigin,
+			})
+		}
+	}
+	return out
+}
+
+// overridden reports whether an explicit rule of the profile names the
+// protected path q, or an ancestor of it that does not contain root.
+func (d *decider) overridden(q, root []string) bool {
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.Kind != MatchRule || e.pattern != "" {
+			continue
+		}
+		if len(e.comps) == len(q) && hasPrefixComps(d.t, e.comps, q, false) {
+			return true
+		}
+		if len(e.comps) < len(q) && hasPrefixComps(d.t, e.comps, q, false) &&
+			!hasPrefixComps(d.t, e.comps, root, false) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,78 @@
+package ir
+
+import (
+	"testing"
+)
+
+func rule(base BaseKind, path string, a Access) FSRule {
+	return FSRule{Base: base, Path: path, Access: a, Glob: HasGlobMeta(path)}
+}
+
+func TestDecide(t *testing.T) {
+	b := Binding{Home: "/home/dev", Tmpdir: "/tmp/t", SlashTmp: true, WorkspaceRoots: []string{"/home/dev/ws"}}
+	workspace := &Policy{Name: ":workspace", FS: FSPolicy{ProtectMetadata: true, Rules: []FSRule{
+		rule(BaseRoot, "", Read), rule(BaseWorkspaceRoots, "", Write),
+		rule(BaseTmpdir, "", Write), rule(BaseSlashTmp, "", Write),
+	}}}
+	docs := &Policy{FS: FSPolicy{Rules: []FSRule{
+		rule(BaseHome, "Documents", Deny), rule(BaseHome, "Documents/codex", Write),
+		rule(BaseMinimal, "", Read),
+	}}}
+	edit := &Policy{FS: FSPolicy{GlobScanMaxDepth: 2, Rules: []FSRule{
+		rule(BaseMinimal, "", Read),
+		rule(BaseWorkspaceRoots, "", Write), rule(BaseWorkspaceRoots, ".devcontainer", Read),
+		rule(BaseWorkspaceRoots, "**/*.env", Deny), rule(BaseWorkspaceRoots, "notes/secret.txt", Deny),
+		rule(BaseAbs, "/home/dev/ws/notes/secret.txt", Read),
+	}}}
+	tests := []struct {
+		name string
+		p    *Policy
+		t    Target
+		path string
+		want Access
+	}{
+		{"workspace root readable", workspace, Linux, "/etc/passwd", Read},
+		{"workspace writable", workspace, Linux, "/home/dev/ws/a/b", Write},
+		{"git read-only", workspace, Linux, "/home/dev/ws/.git/config", Read},
+		{"codex read-only even missing", workspace, Linux, "/home/dev/ws/.codex", Read},
+		{"tmp writable", workspace, Linux, "/tmp/x", Write},
+		{"documents denied", docs, Linux, "/home/dev/Documents/x", Deny},
+		{"documents reopened", docs, Linux, "/home/dev/Documents/codex/y", Write},
+		{"minimal usr", docs, Linux, "/usr/lib/x", Read},
+		{"no rule", docs, Linux, "/opt/x", Deny},
+		{"dev null implicit", docs, Linux, "/dev/null", Write},
+		{"devcontainer read", edit, Linux, "/home/dev/ws/.devcontainer/x", Read},
+		{"env glob", edit, Linux, "/home/dev/ws/a/.env", Deny},
+		{"env glob beyond depth", edit, Linux, "/home/dev/ws/a/b/c.env", Write},
+		{"env glob macos unlimited", edit, MacOS, "/home/dev/ws/a/b/c.env", Deny},
+		{"deny beats read at equal depth", edit, Linux, "/home/dev/ws/notes/secret.txt", Deny},
+		{"macos deny folds case", docs, MacOS, "/home/dev/DOCUMENTS/x", Deny},
+		{"macos tmp alias", workspace, MacOS, "/private/tmp/x", Write},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Decide(tc.p, tc.t, b, tc.path)
+			if got.Access() != tc.want {
+				t.Errorf("Decide(%s) = %v, want %v (by %+v)", tc.path, got.Access(), tc.want, got.By)
+			}
+		})
+	}
+}
+
+func TestDecideWorktree(t *testing.T) {
+	b := Binding{Home: "/home/dev", WorkspaceRoots: []string{"/home/dev/src/feature"},
+		LinkedGitDirs: map[string]string{"/home/dev/src/feature": "/home/dev/src/app/.git/worktrees/feature"}}
+	base := []FSRule{rule(BaseRoot, "", Deny), rule(BaseMinimal, "", Read), rule(BaseWorkspaceRoots, "", Write)}
+	p := &Policy{FS: FSPolicy{ProtectMetadata: true, Rules: base}}
+	if got := Decide(p, Linux, b, "/home/dev/src/app/.git/worktrees/feature/HEAD"); got.Access() != Read {
+		t.Errorf("gitdir without rule = %v, want read", got.Access())
+	}
+	p2 := &Policy{FS: FSPolicy{ProtectMetadata: true, Rules: append(base, rule(BaseAbs, "/home/dev/src/app/.git", Write))}}
+	if got := Decide(p2, Linux, b, "/home/dev/src/app/.git/worktrees/feature/HEAD"); got.Access() != Write {
+		t.Errorf("gitdir with explicit rule = %v, want write", got.Access())
+	}
+	p3 := &Policy{FS: FSPolicy{ProtectMetadata: true, Rules: append(base, rule(BaseAbs, "/home/dev", Write))}}
+	if got := Decide(p3, Linux, b, "/home/dev/src/feature/.git"); got.Access() != Read {
+		t.Errorf("ancestor containing the root must not unprotect: %v", got.Access())
+	}
+}

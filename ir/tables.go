@@ -1,0 +1,108 @@
+package ir
+
+// MinimalEntry is one path of a target's :minimal set or of the implicit
+// grants every sandbox of that target needs.
+type MinimalEntry struct {
+	Path string // absolute, in the target's form; Windows entries may start with %VAR%
+	// Access is Read or Write.
+	Access Access
+	// Literal entries cover the path itself only (a device, a file);
+	// others cover the whole subtree.
+	Literal bool
+	// Glob entries are patterns in the spec's glob dialect ("/dev/ttys*").
+	Glob bool
+	// Implicit entries apply to every restricted profile, whether or not
+	// it names :minimal.
+	Implicit bool
+	Note     string
+}
+
+// Minimal returns the :minimal set of target t, implicit grants included.
+// Every backend and Decide read this one table.
+func Minimal(t Target) []MinimalEntry {
+	switch t {
+	case Linux:
+		return linuxMinimal
+	case MacOS:
+		return macosMinimal
+	case Windows:
+		return windowsMinimal
+	}
+	return nil
+}
+
+var linuxMinimal = []MinimalEntry{
+	{Path: "/bin", Access: Read, Note: "shells and core utilities (a link to /usr/bin on merged-usr systems)"},
+	{Path: "/sbin", Access: Read, Note: "system utilities some tools call by absolute path"},
+	{Path: "/usr", Access: Read, Note: "programs, libraries and shared data"},
+	{Path: "/etc", Access: Read, Note: "name service, TLS roots, locale and tool configuration"},
+	{Path: "/lib", Access: Read, Note: "the dynamic loader and libraries"},
+	{Path: "/lib64", Access: Read, Note: "the x86_64 dynamic loader"},
+	{Path: "/nix/store", Access: Read, Note: "programs on Nix systems"},
+	{Path: "/run/current-system/sw", Access: Read, Note: "the system profile on NixOS"},
+	{Path: "/dev/null", Access: Write, Literal: true, Implicit: true, Note: "every shell redirects to it"},
+	{Path: "/dev/zero", Access: Read, Literal: true, Implicit: true, Note: "zero pages for tools that map it"},
+	{Path: "/dev/random", Access: Read, Literal: true, Implicit: true, Note: "randomness"},
+	{Path: "/dev/urandom", Access: Read, Literal: true, Implicit: true, Note: "randomness"},
+	{Path: "/dev/tty", Access: Write, Literal: true, Implicit: true, Note: "the controlling terminal"},
+	{Path: "/dev/pts", Access: Write, Implicit: true, Note: "pseudo-terminals for interactive tools"},
+	{Path: "/proc/self", Access: Read, Implicit: true, Note: "the sandboxed process's own state (a fresh /proc of the sandbox's pid namespace)"},
+}
+
+var macosMinimal = []MinimalEntry{
+	{Path: "/usr/lib", Access: Read, Note: "system libraries and the dyld shared cache"},
+	{Path: "/usr/share", Access: Read, Note: "shared data, zoneinfo, terminfo"},
+	{Path: "/usr/bin", Access: Read, Note: "programs"},
+	{Path: "/usr/sbin", Access: Read, Note: "system programs"},
+	{Path: "/usr/libexec", Access: Read, Note: "helpers that programs exec"},
+	{Path: "/bin", Access: Read, Note: "shells and core utilities"},
+	{Path: "/sbin", Access: Read, Note: "system utilities"},
+	{Path: "/private/etc", Access: Read, Note: "passwd, services, protocols, TLS and tool configuration (/etc is a link here)"},
+	{Path: "/private/var/db/timezone", Access: Read, Note: "timezone data behind /etc/localtime"},
+	{Path: "/System/Library/Frameworks", Access: Read, Note: "system frameworks programs link against"},
+	{Path: "/System/Library/PrivateFrameworks", Access: Read, Note: "private frameworks the public ones load"},
+	{Path: "/System/Library/SubFrameworks", Access: Read, Note: "sub-frameworks the public ones load"},
+	{Path: "/System/iOSSupport/System/Library/Frameworks", Access: Read, Note: "Mac Catalyst copies of the frameworks"},
+	{Path: "/System/iOSSupport/System/Library/PrivateFrameworks", Access: Read, Note: "Mac Catalyst copies of the private frameworks"},
+	{Path: "/System/Library/CoreServices/SystemVersion.plist", Access: Read, Literal: true, Note: "OS version checks"},
+	{Path: "/Library/Apple", Access: Read, Note: "Apple-installed system components"},
+	{Path: "/Library/Filesystems/NetFSPlugins", Access: Read, Note: "file system plug-ins libinfo loads"},
+	{Path: "/Library/Preferences/Logging", Access: Read, Note: "unified logging preferences"},
+	{Path: "/opt/homebrew/lib", Access: Read, Note: "Homebrew libraries (Apple silicon)"},
+	{Path: "/usr/local/lib", Access: Read, Note: "locally installed libraries"},
+	{Path: "/Applications", Access: Read, Note: "application bundles tools run from"},
+	{Path: "/dev/null", Access: Write, Literal: true, Implicit: true, Note: "every shell redirects to it"},
+	{Path: "/dev/zero", Access: Read, Literal: true, Implicit: true, Note: "zero pages"},
+	{Path: "/dev/random", Access: Read, Literal: true, Implicit: true, Note: "randomness"},
+	{Path: "/dev/urandom", Access: Read, Literal: true, Implicit: true, Note: "randomness"},
+	{Path: "/dev/tty", Access: Write, Literal: true, Implicit: true, Note: "the controlling terminal"},
+	{Path: "/dev/ptmx", Access: Write, Literal: true, Implicit: true, Note: "pseudo-terminal allocation"},
+	{Path: "/dev/ttys*", Access: Write, Glob: true, Implicit: true, Note: "pseudo-terminal devices"},
+	{Path: "/dev/fd", Access: Write, Implicit: true, Note: "the process's own descriptors"},
+	{Path: "/dev/dtracehelper", Access: Write, Literal: true, Implicit: true, Note: "dyld registers probes here"},
+	{Path: "/dev/autofs_nowait", Access: Read, Literal: true, Implicit: true, Note: "path lookups that must not trigger automounts"},
+}
+
+var windowsMinimal = []MinimalEntry{
+	{Path: `%SystemRoot%`, Access: Read, Note: "Windows itself: system DLLs and programs"},
+	{Path: `%ProgramFiles%`, Access: Read, Note: "machine-wide programs"},
+	{Path: `%ProgramFiles(x86)%`, Access: Read, Note: "machine-wide 32-bit programs"},
+	{Path: `%ProgramData%`, Access: Read, Note: "machine-wide program data"},
+}
+
+// WindowsDefaults binds the symbolic roots of Windows :minimal when the
+// machine does not say otherwise.
+var WindowsDefaults = map[string]string{
+	"SystemRoot":        `C:\Windows`,
+	"ProgramFiles":      `C:\Program Files`,
+	"ProgramFiles(x86)": `C:\Program Files (x86)`,
+	"ProgramData":       `C:\ProgramData`,
+}
+
+// MacOSAliases are the top-level links of macOS into /private; the sandbox
+// sees the resolved path.
+var MacOSAliases = [][2]string{
+	{"/tmp", "/private/tmp"},
+	{"/var", "/private/var"},
+	{"/etc", "/private/etc"},
+}

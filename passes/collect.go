@@ -1,0 +1,114 @@
+package passes
+
+import (
+	"strings"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+// collect gathers declarations: managed ones (from requirements) first,
+// then each layer's, rejecting reserved names and user rewrites of managed
+// profiles.
+func collect(s *state) {
+	s.decls = map[string][]*partial{}
+	s.managed = map[string]bool{}
+	var all []*ir.ProfileDecl
+	if r := s.cfg.Requirements; r != nil {
+		all = append(all, r.Profiles...)
+		for _, p := range r.Profiles {
+			s.managed[p.Name] = true
+		}
+	}
+	for _, l := range s.cfg.Layers {
+		all = append(all, l.Profiles...)
+	}
+	s.rawDecls = nil
+	for _, d := range all {
+		if strings.HasPrefix(d.Name, ":") {
+			s.diags.Errorf(d.Pos, diag.ReservedName,
+				"profile name %q is reserved: names starting with \":\" belong to built-in profiles", d.Name)
+			continue
+		}
+		if d.Name == "" {
+			s.diags.Errorf(d.Pos, diag.ReservedName, "profile name must not be empty")
+			continue
+		}
+		if !d.Managed && s.managed[d.Name] {
+			s.diags.Errorf(d.Pos, diag.ManagedOverride,
+				"profile %q is defined by managed requirements and cannot be changed by %s; extend it under another name",
+				d.Name, d.File)
+			continue
+		}
+		s.rawDecls = append(s.rawDecls, d)
+	}
+}
+
+// normalize checks and canonicalises each declaration.
+func normalize(s *state) {
+	for _, d := range s.rawDecls {
+		p := &partial{name: d.Name, pos: d.Pos, managed: d.Managed}
+		p.description = d.Description
+		p.extends = d.Extends
+		n := &normalizer{s: s, p: p, profile: d.Name}
+		n.roots(d.WorkspaceRoots)
+		if d.Filesystem != nil {
+			n.filesystem(d.Filesystem)
+		}
+		if d.Network != nil {
+			n.network(d.Network)
+		}
+		s.decls[d.Name] = append(s.decls[d.Name], p)
+	}
+}
+
+type normalizer struct {
+	s       *state
+	p       *partial
+	profile string
+}
+
+func (n *normalizer) origin(pos diag.Pos) ir.Origin { return ir.Origin{Pos: pos, Profile: n.profile} }
+
+func (n *normalizer) roots(rs []ir.RootDecl) {
+	for _, r := range rs {
+		path, ok := cleanRootPath(r.Path)
+		if !ok {
+			n.s.diags.Errorf(r.KeyPos, diag.BadPath,
+				"workspace root %q must be an absolute path or start with ~/", r.Path)
+			continue
+		}
+		n.p.roots.set(path, rootEntry{
+			root:    ir.WorkspaceRoot{Path: path, Origin: n.origin(r.KeyPos)},
+			enabled: r.Enabled,
+		})
+	}
+}
+
+// cleanRootPath canonicalises an absolute or ~ path.
+func cleanRootPath(p string) (string, bool) {
+	if rest, ok := ir.CutHome(p); ok {
+		if rest == "" {
+			return "~", true
+		}
+		if !cleanRel(rest) {
+			return "", false
+		}
+		return "~/" + rest, true
+	}
+	if ir.IsPosixAbs(p) {
+		return ir.CleanPath(ir.Linux, p)
+	}
+	return ir.CleanPath(ir.Windows, p)
+}
+
+// cleanRel reports whether rel is a clean relative path: no empty, "." or
+// ".." components.
+func cleanRel(rel string) bool {
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." || c == ".." {
+			return false
+		}
+	}
+	return true
+}

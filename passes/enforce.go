@@ -1,0 +1,202 @@
+package passes
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+// Use is one feature a policy uses, with the setting that uses it.
+type Use struct {
+	f      ir.Feature
+	origin ir.Origin
+	what   string // the rule or setting, as a user would recognise it
+}
+
+// Features lists what p asks of a sandbox, each with the rule or setting
+// responsible. The enforceability check judges these against ir's table.
+func Features(p *ir.Policy) []Use {
+	if p.Unrestricted {
+		return nil
+	}
+	var out []Use
+	add := func(f ir.Feature, o ir.Origin, what string) { out = append(out, Use{f, o, what}) }
+	rootRead := false
+	for _, r := range p.FS.Rules {
+		what := describe(r)
+		switch {
+		case r.Base == ir.BaseRoot && r.Access == ir.Deny:
+			add(ir.FeatRootDeny, r.Origin, what)
+		case r.Base == ir.BaseRoot:
+			rootRead = true
+		case r.Glob && r.Access == ir.Deny:
+			add(ir.FeatDenyGlob, r.Origin, what)
+			if strings.Contains(r.Path, "**") && p.FS.GlobScanMaxDepth == 0 {
+				add(ir.FeatUnboundedGlob, r.Origin, what)
+			}
+		case r.Glob:
+			add(ir.FeatAccessGlob, r.Origin, what)
+		case r.Access == ir.Deny:
+			add(ir.FeatDenyCarveout, r.Origin, what)
+		}
+		if r.Access != ir.Deny && !r.Glob && underDeny(p, r) {
+			add(ir.FeatReopenUnderDeny, r.Origin, what)
+		}
+	}
+	if !rootRead {
+		o := p.Origin
+		for _, r := range p.FS.Rules {
+			if r.Base == ir.BaseRoot {
+				o = r.Origin
+			}
+		}
+		add(ir.FeatReadRestricted, o, "a filesystem that is not readable everywhere")
+	}
+	n := &p.Net
+	netO := func(k string) ir.Origin {
+		if o, ok := n.Origins[k]; ok {
+			return o
+		}
+		return p.Origin
+	}
+	switch n.Mode() {
+	case ir.NetProxied:
+		add(ir.FeatNetProxied, netO("domains"), "domain-filtered network")
+		if n.EnableSOCKS5 && n.EnableSOCKS5UDP {
+			add(ir.FeatSOCKS5UDP, netO("enable_socks5_udp"), "UDP through SOCKS5")
+		}
+	case ir.NetFull:
+		add(ir.FeatNetFull, netO("enabled"), "unfiltered network")
+	}
+	if n.Enabled && n.AllowLocalBinding {
+		add(ir.FeatLocalBinding, netO("allow_local_binding"), "allow_local_binding")
+	}
+	for _, s := range n.AllowedUnixSockets() {
+		add(ir.FeatUnixSocketAllow, s.Origin, fmt.Sprintf("unix socket %q", s.Path))
+	}
+	if n.DangerouslyAllowAllUnixSockets {
+		add(ir.FeatAllUnixSockets, netO("dangerously_allow_all_unix_sockets"), "dangerously_allow_all_unix_sockets")
+	}
+	return out
+}
+
+// underDeny reports whether a deny rule of p, on the same base, covers an
+// ancestor of r.
+func underDeny(p *ir.Policy, r ir.FSRule) bool {
+	for _, d := range p.FS.Rules {
+		if d.Access != ir.Deny || d.Glob {
+			continue
+		}
+		if d.Base == ir.BaseRoot {
+			return true
+		}
+		if d.Base == r.Base && d.Path != r.Path && isAncestor(d.Path, r.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAncestor(a, b string) bool {
+	if a == "" {
+		return true
+	}
+	a = strings.ReplaceAll(a, `\`, "/")
+	b = strings.ReplaceAll(b, `\`, "/")
+	return strings.HasPrefix(b, strings.TrimSuffix(a, "/")+"/")
+}
+
+func describe(r ir.FSRule) string {
+	switch r.Base {
+	case ir.BaseAbs:
+		return fmt.Sprintf("%q = %q", r.Path, r.Access)
+	case ir.BaseHome:
+		return fmt.Sprintf("%q = %q", "~/"+r.Path, r.Access)
+	case ir.BaseWorkspaceRoots:
+		p := r.Path
+		if p == "" {
+			p = "."
+		}
+		return fmt.Sprintf(":workspace_roots %q = %q", p, r.Access)
+	}
+	return fmt.Sprintf("%q = %q", r.Base.String(), r.Access)
+}
+
+// Enforceability reports, for target t, each rule of p the target cannot
+// enforce (an error) or enforces only for what exists at start (a warning).
+// On Windows a rule that only the unelevated mode cannot enforce is a
+// warning saying that mode is unusable; the manifest records it.
+func Enforceability(p *ir.Policy, t ir.Target) diag.List {
+	var diags diag.List
+	unusable := map[ir.Mode]bool{}
+	for _, u := range Features(p) {
+		if !u.origin.Pos.IsValid() {
+			u.origin = p.Origin // a built-in's rule: point at the profile
+		}
+		for _, m := range ir.Modes(t) {
+			c := ir.Lookup(t, m, u.f)
+			if c.Support == ir.Enforced {
+				continue
+			}
+			if m == ir.ModeUnelevated && c.Support == ir.Unenforceable {
+				if unusable[m] {
+					continue // the first rule a mode cannot enforce is the one to fix
+				}
+				unusable[m] = true
+			}
+			d := diagFor(t, m, u, c)
+			d.Target = string(t)
+			diags.Add(d)
+		}
+	}
+	diags = append(diags, foreignPaths(p, t)...)
+	warnedUnbounded := map[diag.Pos]bool{}
+	if t != ir.MacOS {
+		for _, u := range Features(p) {
+			if u.f == ir.FeatUnboundedGlob && !warnedUnbounded[u.origin.Pos] {
+				warnedUnbounded[u.origin.Pos] = true
+				diags.Add(diag.Diagnostic{Pos: u.origin.Pos, Severity: diag.Warning, Code: diag.UnboundedGlob,
+					Target: string(t), Message: fmt.Sprintf(
+						"%s has an unbounded ** and no glob_scan_max_depth: the scan before each sandbox start has no depth limit", u.what)})
+			}
+		}
+	}
+	return diags
+}
+
+func diagFor(t ir.Target, m ir.Mode, u Use, c ir.Capability) diag.Diagnostic {
+	d := diag.Diagnostic{Pos: u.origin.Pos}
+	switch {
+	case c.Support == ir.Snapshot:
+		d.Severity, d.Code = diag.Warning, diag.GlobSnapshot
+		d.Message = fmt.Sprintf("%s: %s", u.what, c.Why)
+	case m == ir.ModeUnelevated:
+		d.Severity, d.Code = diag.Warning, diag.Unenforceable
+		d.Message = fmt.Sprintf("%s: %s; the unelevated mode cannot be used for this profile", u.what, c.Why)
+	default:
+		d.Severity, d.Code = diag.Error, diag.Unenforceable
+		d.Message = fmt.Sprintf("%s cannot be enforced on %s: %s", u.what, t, c.Why)
+		if m != ir.ModeDefault {
+			d.Message = fmt.Sprintf("%s cannot be enforced on %s (%s mode): %s", u.what, t, m, c.Why)
+		}
+	}
+	return d
+}
+
+// foreignPaths notes absolute paths of another OS's form.
+func foreignPaths(p *ir.Policy, t ir.Target) diag.List {
+	var diags diag.List
+	for _, r := range p.FS.Rules {
+		if r.Base != ir.BaseAbs {
+			continue
+		}
+		if _, ok := ir.SplitPath(t, r.Path); ok {
+			continue
+		}
+		diags.Add(diag.Diagnostic{Pos: r.Origin.Pos, Severity: diag.Note, Code: diag.ForeignPath,
+			Target: string(t), Message: fmt.Sprintf("%q is not a %s path; the rule is skipped there", r.Path, t)})
+	}
+	return diags
+}

@@ -1,0 +1,213 @@
+package passes
+
+import (
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+var tokens = map[string]ir.BaseKind{
+	":root":            ir.BaseRoot,
+	":minimal":         ir.BaseMinimal,
+	":workspace_roots": ir.BaseWorkspaceRoots,
+	":tmpdir":          ir.BaseTmpdir,
+	":slash_tmp":       ir.BaseSlashTmp,
+}
+
+var accessWords = []string{"read", "write", "deny", "none"}
+
+func (n *normalizer) filesystem(fs *ir.FilesystemDecl) {
+	n.p.fsPresent = true
+	n.p.fsPos = fs.Pos
+	if g := fs.GlobScanMaxDepth; g != nil {
+		if g.Value < 1 {
+			n.s.diags.Errorf(g.Pos, diag.BadGlobDepth,
+				"glob_scan_max_depth must be at least 1, not %d", g.Value)
+		} else {
+			n.p.globDepth = g
+		}
+	}
+	seen := map[string]diag.Pos{}
+	for _, e := range fs.Entries {
+		r, ok := n.entry(e)
+		if !ok {
+			continue
+		}
+		key := r.Key()
+		if prev, dup := seen[key]; dup {
+			old, _ := n.p.rules.get(key)
+			d := n.s.diags.Errorf(e.KeyPos, diag.DuplicateKey,
+				"this entry names the same path as an earlier one in this table")
+			d.Related = append(d.Related, diag.Related{Pos: prev, Message: "earlier entry"})
+			if old.Access.Rank() > r.Access.Rank() {
+				continue
+			}
+		}
+		seen[key] = e.KeyPos
+		n.p.rules.set(key, r)
+	}
+}
+
+// entry turns one written entry into a rule.
+func (n *normalizer) entry(e ir.FSEntryDecl) (ir.FSRule, bool) {
+	acc, ok := ir.ParseAccess(e.Access)
+	if !ok {
+		d := n.s.diags.Errorf(e.Pos, diag.BadAccess,
+			"access %q is not one of \"read\", \"write\", \"deny\"", e.Access)
+		if s := diag.Closest(e.Access, accessWords); s != "" {
+			d.Message += "; did you mean \"" + s + "\"?"
+		}
+		return ir.FSRule{}, false
+	}
+	r := ir.FSRule{Access: acc, Origin: n.origin(e.KeyPos)}
+	sub := ""
+	if e.Scoped && e.Sub != "." {
+		if !n.checkSub(e) {
+			return r, false
+		}
+		sub = e.Sub
+	}
+	switch {
+	case strings.HasPrefix(e.Path, ":"):
+		return n.tokenRule(r, e, sub)
+	default:
+		return n.pathRule(r, e, sub)
+	}
+}
+
+func (n *normalizer) checkSub(e ir.FSEntryDecl) bool {
+	bad := func(why string) bool {
+		n.s.diags.Errorf(e.KeyPos, diag.BadSubpath, "subpath %q %s", e.Sub, why)
+		return false
+	}
+	switch {
+	case e.Sub == "":
+		return bad("is empty; use \".\" for the base path")
+	case strings.HasPrefix(e.Sub, "/") || strings.HasPrefix(e.Sub, "~") || ir.IsWindowsAbs(e.Sub):
+		return bad("must be relative to its base")
+	case strings.Contains(e.Sub, `\`):
+		return bad("must use / as the separator")
+	case !cleanRel(strings.TrimSuffix(e.Sub, "/")):
+		return bad("must be a descendant of its base, without \".\" or \"..\" components")
+	}
+	return true
+}
+
+func (n *normalizer) tokenRule(r ir.FSRule, e ir.FSEntryDecl, sub string) (ir.FSRule, bool) {
+	base, known := tokens[e.Path]
+	if !known {
+		if r.Access == ir.Deny {
+			n.s.diags.Errorf(e.KeyPos, diag.UnknownToken,
+				"unknown special path %q in a deny rule; skipping a deny would widen access%s",
+				e.Path, suggestToken(e.Path))
+		} else {
+			n.s.diags.Warnf(e.KeyPos, diag.UnknownToken,
+				"unknown special path %q; this grant is skipped%s", e.Path, suggestToken(e.Path))
+		}
+		return r, false
+	}
+	r.Base = base
+	if sub != "" && base != ir.BaseWorkspaceRoots {
+		n.s.diags.Errorf(e.KeyPos, diag.BadSubpath,
+			"%s takes only the subpath \".\", not %q", e.Path, sub)
+		return r, false
+	}
+	if base == ir.BaseWorkspaceRoots {
+		return n.withGlob(r, e, strings.TrimSuffix(sub, "/"))
+	}
+	return r, true
+}
+
+func suggestToken(t string) string {
+	names := make([]string, 0, len(tokens))
+	for k := range tokens {
+		names = append(names, k)
+	}
+	if s := diag.Closest(t, names); s != "" {
+		return "; did you mean \"" + s + "\"?"
+	}
+	return ""
+}
+
+func (n *normalizer) pathRule(r ir.FSRule, e ir.FSEntryDecl, sub string) (ir.FSRule, bool) {
+	if rest, ok := ir.CutHome(e.Path); ok {
+		if rest != "" && !cleanRel(rest) {
+			n.s.diags.Errorf(e.KeyPos, diag.BadPath,
+				"path %q must not contain empty, \".\" or \"..\" components", e.Path)
+			return r, false
+		}
+		r.Base = ir.BaseHome
+		return n.withGlob(r, e, joinSub(rest, sub))
+	}
+	var clean string
+	var ok bool
+	switch {
+	case ir.IsPosixAbs(e.Path):
+		if hasDotDot(e.Path, "/") {
+			n.s.diags.Errorf(e.KeyPos, diag.BadPath, "path %q must not contain \"..\" components", e.Path)
+			return r, false
+		}
+		clean, ok = ir.CleanPath(ir.Linux, e.Path)
+		if ok && sub != "" {
+			clean = strings.TrimSuffix(clean, "/") + "/" + sub
+		}
+	case ir.IsWindowsAbs(e.Path):
+		if hasDotDot(strings.ReplaceAll(e.Path, `\`, "/"), "/") {
+			n.s.diags.Errorf(e.KeyPos, diag.BadPath, "path %q must not contain \"..\" components", e.Path)
+			return r, false
+		}
+		clean, ok = ir.CleanPath(ir.Windows, e.Path)
+		if ok && sub != "" {
+			clean = strings.TrimSuffix(clean, `\`) + `\` + strings.ReplaceAll(sub, "/", `\`)
+		}
+	}
+	if !ok {
+		n.s.diags.Errorf(e.KeyPos, diag.BadPath,
+			"path %q must be absolute, start with ~/, or be a special path such as \":workspace_roots\"", e.Path)
+		return r, false
+	}
+	r.Base = ir.BaseAbs
+	return n.withGlob(r, e, clean)
+}
+
+func hasDotDot(p, sep string) bool {
+	for _, c := range strings.Split(p, sep) {
+		if c == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func joinSub(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "/" + b
+}
+
+// withGlob records the path, validating a glob and folding a trailing
+// "/**" into a plain subtree rule.
+func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FSRule, bool) {
+	if strings.HasSuffix(path, "/**") && !ir.HasGlobMeta(strings.TrimSuffix(path, "/**")) {
+		path = strings.TrimSuffix(path, "/**")
+	} else if path == "**" && r.Base == ir.BaseWorkspaceRoots {
+		path = ""
+	}
+	r.Path = path
+	if !ir.HasGlobMeta(path) {
+		return r, true
+	}
+	if !doublestar.ValidatePattern(strings.ReplaceAll(path, `\`, "/")) {
+		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "glob %q is not a valid pattern", path)
+		return r, false
+	}
+	r.Glob = true
+	return r, true
+}
