@@ -28,6 +28,7 @@ func init() {
 		{"check", "report diagnostics for the configs, per target", runCheck},
 		{"build", "write artifacts per profile (-o DIR), or compare them (--check)", runBuild},
 
+		{"migrate", "print older sandbox settings as permission-profile TOML", runMigrate},
 		{"version", "print permc's version and artifact format version", runVersion},
 	}
 }

@@ -1,0 +1,214 @@
+package passes_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/permc/permc/frontend"
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
+)
+
+// requirementCodes are asserted by the tests in this file.
+var requirementCodes = []diag.Code{
+	diag.NotAllowed, diag.ManagedOverride, diag.BadRequirements, diag.LegacyMode, diag.NoProfileSelected,
+}
+
+// files is an in-memory file system for multi-file tests.
+type files map[string]string
+
+func (f files) read(name string) ([]byte, error) {
+	if s, ok := f[name]; ok {
+		return []byte(s), nil
+	}
+	return nil, fmt.Errorf("open %s: no such file", name)
+}
+
+func run(t *testing.T, fs files, o frontend.Options, po passes.Options) (*passes.Result, diag.List) {
+	t.Helper()
+	o.ReadFile = fs.read
+	cfg, diags := frontend.Load(o)
+	if diags.HasErrors() {
+		return nil, diags.Sorted()
+	}
+	res := passes.Run(cfg, po)
+	return res, append(diags, res.Diags...).Sorted()
+}
+
+// expectDiag asserts that exactly one diagnostic of code sits at file:line:col.
+func expectDiag(t *testing.T, diags diag.List, code diag.Code, pos string, msg string) {
+	t.Helper()
+	n := 0
+	for _, d := range diags {
+		if d.Code == code && d.Pos.String() == pos && strings.Contains(d.Message, msg) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("want one %s at %s containing %q; got:\n%s", code, pos, msg, render(diags))
+	}
+}
+
+func render(diags diag.List) string {
+	var b strings.Builder
+	diags.Render(&b, 0)
+	return b.String()
+}
+
+// The case legacy-mode-shadows-profiles: sandbox_mode in the system layer
+// silently disables the user's profile.
+func TestLegacyModeShadowsProfiles(t *testing.T) {
+	fs := files{
+		"system.toml": "sandbox_mode = \"workspace-write\"\n",
+		"user.toml": `default_permissions = "dev"
+
+[permissions.dev]
+extends = ":workspace"
+
+[permissions.dev.filesystem.":workspace_roots"]
+"**/.env" = "none"
+`,
+	}
+	res, diags := run(t, fs, frontend.Options{Files: []string{"system.toml", "user.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.LegacyMode, "system.toml:1:16", "permission profiles are not in effect")
+	if res.Source != ir.SourceLegacy || res.Selected != passes.LegacyName("workspace-write") {
+		t.Fatalf("selected %s (%s), want the older settings", res.Selected, res.Source)
+	}
+	// none is accepted as deny, in the profile that is not in effect.
+	dev := res.Policy("dev")
+	if dev == nil || len(dev.FS.Rules) == 0 {
+		t.Fatal("dev profile not compiled")
+	}
+	found := false
+	for _, r := range dev.FS.Rules {
+		if r.Path == "**/.env" && r.Access == ir.Deny {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("\"none\" not read as deny: %+v", dev.FS.Rules)
+	}
+
+	// With managed allowed_permission_profiles, profiles win and no warning.
+	fs["req.toml"] = `allowed_permission_profiles = ["dev", ":read-only", ":workspace"]` + "\n"
+	res, diags = run(t, fs, frontend.Options{Files: []string{"system.toml", "user.toml"},
+		Requirements: []string{"req.toml"}}, passes.Options{})
+	if res.Source != ir.SourceProfile || res.Selected != "dev" {
+		t.Errorf("with managed allowlist: selected %s (%s), want dev (profile)", res.Selected, res.Source)
+	}
+	for _, d := range diags {
+		if d.Code == diag.LegacyMode {
+			t.Errorf("unexpected legacy warning: %s", d)
+		}
+	}
+}
+
+func TestSandboxFlagForcesLegacy(t *testing.T) {
+	fs := files{"c.toml": "default_permissions = \":workspace\"\n"}
+	res, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{Sandbox: "read-only"})
+	expectDiag(t, diags, diag.LegacyMode, "<command line>", `sandbox_mode "read-only" is set`)
+	if res.Selected != passes.LegacyName("read-only") {
+		t.Errorf("selected %s", res.Selected)
+	}
+}
+
+func TestConfigProfileSetsSandboxMode(t *testing.T) {
+	fs := files{"c.toml": `profile = "ci"
+default_permissions = ":workspace"
+
+[profiles.ci]
+sandbox_mode = "read-only"
+`}
+	res, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.LegacyMode, "c.toml:5:16", "older sandbox settings apply")
+	if res.Selected != passes.LegacyName("read-only") {
+		t.Errorf("selected %s", res.Selected)
+	}
+	res, _ = run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{ConfigProfile: "other"})
+	if res.Selected != ":workspace" {
+		t.Errorf("another config profile: selected %s, want :workspace", res.Selected)
+	}
+}
+
+func TestManagedRequirements(t *testing.T) {
+	fs := files{
+		"req.toml": `allowed_permission_profiles = ["corp"]
+
+[permissions.corp.filesystem]
+":root" = "read"
+`,
+		"user.toml": `default_permissions = "mine"
+
+[permissions.mine.filesystem]
+":root" = "read"
+
+[permissions.corp.filesystem]
+"/" = "write"
+`,
+	}
+	_, diags := run(t, fs, frontend.Options{Files: []string{"user.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.NotAllowed, "user.toml:1:23", `profile "mine" is not allowed by managed requirements`)
+	expectDiag(t, diags, diag.ManagedOverride, "user.toml:6:14", `profile "corp" is defined by managed requirements`)
+
+	// Omitting default_permissions needs both :workspace and :read-only allowed.
+	fs["user2.toml"] = "[permissions.x.filesystem]\n\":root\" = \"read\"\n"
+	_, diags = run(t, fs, frontend.Options{Files: []string{"user2.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.NoProfileSelected, "req.toml:1:1", "may be omitted only when both")
+
+	// A later requirements file only narrows; unknown keys are errors.
+	fs["req2.toml"] = "allowed_permission_profiles = [\"other\"]\nallowed_colours = [\"red\"]\n"
+	_, diags = run(t, fs, frontend.Options{Files: []string{"user.toml"}, Requirements: []string{"req.toml", "req2.toml"}},
+		passes.Options{Profile: "corp"})
+	expectDiag(t, diags, diag.UnknownKey, "req2.toml:2:1", `unknown key "allowed_colours" in requirements`)
+
+	fs["req3.toml"] = "allowed_permission_profiles = [\"other\"]\n"
+	fs["user3.toml"] = "default_permissions = \"corp\"\n"
+	_, diags = run(t, fs, frontend.Options{Files: []string{"user3.toml"}, Requirements: []string{"req.toml", "req3.toml"}},
+		passes.Options{})
+	expectDiag(t, diags, diag.NotAllowed, "user3.toml:1:23", `profile "corp" is not allowed`)
+
+	fs["req4.toml"] = "default_permissions = \"a\"\n"
+	fs["req5.toml"] = "default_permissions = \"b\"\n"
+	_, diags = run(t, fs, frontend.Options{Files: []string{"user3.toml"}, Requirements: []string{"req4.toml", "req5.toml"}},
+		passes.Options{})
+	expectDiag(t, diags, diag.BadRequirements, "req5.toml:1:23", `conflicts with "a"`)
+}
+
+func TestAllowedSandboxModes(t *testing.T) {
+	fs := files{"req.toml": "allowed_sandbox_modes = [\"read-only\"]\n", "c.toml": "sandbox_mode = \"workspace-write\"\n"}
+	_, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.NotAllowed, "c.toml:1:16", `sandbox_mode "workspace-write" is not allowed`)
+}
+
+func TestNoProfileSelected(t *testing.T) {
+	fs := files{"c.toml": "[permissions.x.filesystem]\n\":root\" = \"read\"\n"}
+	res, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.NoProfileSelected, "c.toml:1:1", "so :read-only applies")
+	if res.Selected != passes.ReadOnly {
+		t.Errorf("selected %s", res.Selected)
+	}
+}
+
+// The case deny-everything-pattern: a deny of "*" is rejected and nothing
+// is built.
+func TestDenyEverythingPattern(t *testing.T) {
+	fs := files{"c.toml": `default_permissions = "p"
+
+[permissions.p.filesystem]
+":root" = "read"
+
+[permissions.p.network]
+enabled = true
+
+[permissions.p.network.domains]
+"api.example.com" = "allow"
+"*" = "deny"
+`}
+	_, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.WildcardDeny, "c.toml:11:1", `"*" may only be allowed`)
+	if !diags.HasErrors() {
+		t.Error("a deny of * must be an error")
+	}
+}
