@@ -78,9 +78,10 @@ func (c *common) load() (*passes.Result, diag.List) {
 	cfg, diags := frontend.Load(frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
 	})
-	if diags.HasErrors() {
+	if cfg == nil {
 		return nil, diags
 	}
+	// Run the passes even after shape errors, so one run reports them all.
 	res := passes.Run(cfg, passes.Options{
 		Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox,
 	})

@@ -1,9 +1,27 @@
 package diag
 
+import "strings"
+
 // Closest returns the known word nearest to s by edit distance, when it is
 // near enough to be a likely typo.
 func Closest(s string, known []string) string {
+	if s == "" {
+		return ""
+	}
 	best, bestD := "", len(s)/3+2
+	prefixed := ""
+	for _, k := range known {
+		if len(s) >= 3 && strings.HasPrefix(k, s) {
+			if prefixed != "" {
+				prefixed = "\x00" // ambiguous
+			} else {
+				prefixed = k
+			}
+		}
+	}
+	if prefixed != "" && prefixed != "\x00" {
+		return prefixed
+	}
 	for _, k := range known {
 		if d := editDistance(s, k); d < bestD {
 			best, bestD = k, d

@@ -1,0 +1,62 @@
+# permc: the build, test and benchmark entry points.
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: all build examples test deps unit fuzz-short fuzz golden docs bench vet cross clean
+
+all: build
+
+build:
+	$(GO) build -o bin/permc ./cmd/permc
+
+# The main job: compile every bundled example into out/.
+examples: build
+	./bin/permc build -o out/spec-project-edit -c examples/spec/project-edit.toml
+	./bin/permc build -o out/org -c examples/org/system.toml -c examples/org/user.toml \
+		--requirements examples/org/requirements.toml
+	./bin/permc build -o out/builtins
+	@echo "artifacts in out/; compare with golden/ (make golden rewrites it)"
+
+# The whole suite: vet, unit and end-to-end tests, cross-compilation, and a
+# short run of every fuzz target.
+test: deps vet cross unit fuzz-short
+
+# What the tests run for real: bubblewrap (the Linux sandbox), curl, python3
+# and gcc. Installed with apt-get when missing and running as root.
+deps:
+	@scripts/deps.sh
+
+unit:
+	$(GO) test -count=1 ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || \
+		{ echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
+	GOOS=windows $(GO) vet ./...
+
+fuzz-short:
+	@for target in $$(scripts/fuzz-targets.sh); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=5m
+
+golden:
+	$(GO) test ./cmd/permc -run TestGolden -update
+
+docs:
+	$(GO) run ./internal/diag/gendocs docs/diagnostics.md
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.out
+
+clean:
+	rm -rf bin out bench.out
