@@ -204,7 +204,8 @@ func name(t string) (string, *Error) {
 	}
 	a, err := profile.ToASCII(t)
 	if err != nil {
-		return "", errorAt(0, "%q is not a valid domain name: %s", t, strings.TrimPrefix(err.Error(), "idna: "))
+		why := strings.TrimPrefix(err.Error(), "idna: ")
+		return "", errorAt(0, "%q is not a valid domain name: %s", t, why)
 	}
 	a = strings.TrimSuffix(a, ".")
 	if a == "" {
@@ -311,7 +312,8 @@ func ipv4(a string) (string, *Error) {
 		last := i == len(parts)-1
 		switch {
 		case !ok:
-			return "", errorAt(off, "%q ends in a number but is not an ipv4 address: %q is not a number", a, p)
+			return "", errorAt(off, "%q ends in a number but is not an ipv4 address: "+
+				"%q is not a number", a, p)
 		case !last && n > 255:
 			return "", errorAt(off, "%q is not a valid ipv4 address: %q is above 255", a, p)
 		case last && n >= 1<<(8*(5-len(parts))):

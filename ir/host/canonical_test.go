@@ -122,36 +122,58 @@ func TestCanonicalErrors(t *testing.T) {
 		{"offset after trim", "  a..b", Error{Offset: 4, Msg: "empty label"}},
 		{"hyphen start", "-a.example", Error{Msg: `label "-a" starts or ends with "-"`}},
 		{"hyphen end", "x.a-.example", Error{Offset: 2, Msg: `label "a-" starts or ends with "-"`}},
-		{"long label", "a" + repeat("b", 64) + ".com", Error{Msg: `label "a` + repeat("b", 64) + `" is longer than 63 bytes`}},
+		{"long label", "a" + repeat("b", 64) + ".com",
+			Error{Msg: `label "a` + repeat("b", 64) + `" is longer than 63 bytes`}},
 		{"long name", repeat("a.", 127) + "com", Error{Msg: "host is longer than 253 bytes"}},
 		{"huge", repeat("a", 2000), Error{Msg: "host is longer than 1024 bytes"}},
-		{"ends in number", "example.123", Error{Msg: `"example.123" ends in a number but is not an ipv4 address: "example" is not a number`}},
-		{"bad octal", "08.0.0.1", Error{Msg: `"08.0.0.1" ends in a number but is not an ipv4 address: "08" is not a number`}},
-		{"five parts", "1.2.3.4.5", Error{Msg: `"1.2.3.4.5" is not a valid ipv4 address: more than four parts`}},
-		{"part above 255", "1.256.3.4", Error{Offset: 2, Msg: `"1.256.3.4" is not a valid ipv4 address: "256" is above 255`}},
-		{"decimal overflow", "4294967296", Error{Msg: `"4294967296" is not a valid ipv4 address: "4294967296" is out of range`}},
-		{"huge decimal", "99999999999999999999999", Error{Msg: `"99999999999999999999999" is not a valid ipv4 address: "99999999999999999999999" is out of range`}},
-		{"last part overflow", "127.16777216", Error{Offset: 4, Msg: `"127.16777216" is not a valid ipv4 address: "16777216" is out of range`}},
+		{"ends in number", "example.123",
+			Error{Msg: `"example.123" ends in a number but is not an ipv4 address: "example" is not a number`}},
+		{"bad octal", "08.0.0.1",
+			Error{Msg: `"08.0.0.1" ends in a number but is not an ipv4 address: "08" is not a number`}},
+		{"five parts", "1.2.3.4.5",
+			Error{Msg: `"1.2.3.4.5" is not a valid ipv4 address: more than four parts`}},
+		{"part above 255", "1.256.3.4",
+			Error{Offset: 2, Msg: `"1.256.3.4" is not a valid ipv4 address: "256" is above 255`}},
+		{"decimal overflow", "4294967296",
+			Error{Msg: `"4294967296" is not a valid ipv4 address: "4294967296" is out of range`}},
+		{"huge decimal", "99999999999999999999999",
+			Error{Msg: `"99999999999999999999999" is not a valid ipv4 address: "99999999999999999999999" is out of range`}},
+		{"wraps past 2^64", "18446744075839225857", Error{Msg: `"18446744075839225857" is not a ` +
+			`valid ipv4 address: "18446744075839225857" is out of range`}},
+		{"hex wraps past 2^64", "0x1000000007f000001", Error{Msg: `"0x1000000007f000001" is not a ` +
+			`valid ipv4 address: "0x1000000007f000001" is out of range`}},
+		{"last part overflow", "127.16777216",
+			Error{Offset: 4, Msg: `"127.16777216" is not a valid ipv4 address: "16777216" is out of range`}},
 		{"empty port", "example.com:", Error{Offset: 12, Msg: `empty port after ":"`}},
-		{"named port", "example.com:http", Error{Offset: 12, Msg: `port "http" is not a simple port number`}},
+		{"named port", "example.com:http",
+			Error{Offset: 12, Msg: `port "http" is not a simple port number`}},
 		{"port zero", "example.com:0", Error{Offset: 12, Msg: "port 0 is out of range 1-65535"}},
-		{"port too big", "example.com:65536", Error{Offset: 12, Msg: "port 65536 is out of range 1-65535"}},
-		{"two ports", "example.com:80:90", Error{Msg: `"example.com:80:90" is neither an ipv6 address nor a host with one simple port`}},
-		{"bad ipv6", "1:2:3:4:5:6:7:8:9", Error{Msg: `"1:2:3:4:5:6:7:8:9" is neither an ipv6 address nor a host with one simple port`}},
-		{"bad bracketed ipv6", "[1::2::3]", Error{Offset: 1, Msg: `"1::2::3" is not a valid ipv6 address`}},
+		{"port too big", "example.com:65536",
+			Error{Offset: 12, Msg: "port 65536 is out of range 1-65535"}},
+		{"two ports", "example.com:80:90",
+			Error{Msg: `"example.com:80:90" is neither an ipv6 address nor a host with one simple port`}},
+		{"bad ipv6", "1:2:3:4:5:6:7:8:9",
+			Error{Msg: `"1:2:3:4:5:6:7:8:9" is neither an ipv6 address nor a host with one simple port`}},
+		{"bad bracketed ipv6", "[1::2::3]",
+			Error{Offset: 1, Msg: `"1::2::3" is not a valid ipv6 address`}},
 		{"unclosed bracket", "[::1", Error{Msg: `missing "]" after "["`}},
 		{"text after bracket", "[::1]x", Error{Offset: 5, Msg: `unexpected "x" after "]"`}},
 		{"bracket bad port", "[::1]:x", Error{Offset: 6, Msg: `port "x" is not a simple port number`}},
-		{"bracketed name", "[example.com]", Error{Msg: `brackets must enclose an ip address, not "example.com"`}},
+		{"bracketed name", "[example.com]",
+			Error{Msg: `brackets must enclose an ip address, not "example.com"`}},
 		{"zone", "fe80::1%eth0", Error{Offset: 7, Msg: `invalid percent-encoding "%et"`}},
-		{"encoded zone", "[fe80::1%25eth0]", Error{Msg: `"%" is not allowed in a host (no ipv6 zones, no double percent-encoding)`}},
-		{"double encoding", "%2531.0.0.1", Error{Msg: `"%" is not allowed in a host (no ipv6 zones, no double percent-encoding)`}},
+		{"encoded zone", "[fe80::1%25eth0]",
+			Error{Msg: `"%" is not allowed in a host (no ipv6 zones, no double percent-encoding)`}},
+		{"double encoding", "%2531.0.0.1",
+			Error{Msg: `"%" is not allowed in a host (no ipv6 zones, no double percent-encoding)`}},
 		{"truncated escape", "a%4", Error{Offset: 1, Msg: `invalid percent-encoding "%4"`}},
 		{"encoded star", "%2a.example.com", Error{Msg: `"*" is not allowed in a host`}},
 		{"invalid utf-8", "\xff\xfe", Error{Msg: "host is not valid utf-8"}},
 		{"encoded invalid utf-8", "%ff.example", Error{Msg: "host is not valid utf-8"}},
-		{"bad punycode", "xn--zz.example", Error{Msg: `"xn--zz.example" is not a valid domain name: invalid label "zz"`}},
-		{"ascii punycode", "xn--abc-.example", Error{Msg: `"xn--abc-.example" is not a valid domain name: invalid label "abc-"`}},
+		{"bad punycode", "xn--zz.example",
+			Error{Msg: `"xn--zz.example" is not a valid domain name: invalid label "zz"`}},
+		{"ascii punycode", "xn--abc-.example",
+			Error{Msg: `"xn--abc-.example" is not a valid domain name: invalid label "abc-"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,6 +250,17 @@ func TestCanonicalIPsParse(t *testing.T) {
 		}
 		if isIP != isIPLiteral(h) {
 			t.Errorf("isIPLiteral(%q) = %v, want %v", h, isIPLiteral(h), isIP)
+		}
+	}
+}
+
+// BenchmarkCanonical measures the per-request cost the proxy pays.
+func BenchmarkCanonical(b *testing.B) {
+	hosts := []string{"api.github.com:443", "Bücher.example", "2130706433", "[::1]:8080"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := Canonical(hosts[i%len(hosts)]); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -8,8 +8,9 @@
 // ParsePattern reads a network.domains key into a Pattern: Exact
 // ("example.com"), Sub ("*.example.com", subdomains only), ApexSub
 // ("**.example.com", the apex and subdomains) or Any ("*"). A Matcher
-// decides a canonical host against many allow and deny rules, and Guarded
-// tells whether an address is in the local/private guard ranges.
+// decides a canonical host against many allow and deny rules (Rule.Check
+// refuses a deny of "*"), and Guarded tells whether an address is in the
+// local/private guard ranges.
 //
 // # Example
 //

@@ -8,7 +8,8 @@ import (
 )
 
 func ExampleCanonical() {
-	for _, s := range []string{"2130706433", "[::ffff:7f00:1]:80", "Bücher.example.", "example.com:443"} {
+	spellings := []string{"2130706433", "[::ffff:7f00:1]:80", "Bücher.example.", "example.com:443"}
+	for _, s := range spellings {
 		h, _ := host.Canonical(s)
 		fmt.Println(h)
 	}

@@ -8,11 +8,12 @@ import (
 var fuzzSeeds = []string{
 	"", "*", "**", "*.", "*.example.com", "**.example.com", "example.com", "EXAMPLE.com.",
 	"example.com:443", "[::1]:80", "::1", "::ffff:127.0.0.1", "::127.0.0.1", "2130706433",
-	"0x7f.1", "0177.0.0.1", "127.1", "0x", "4294967296", "bücher.example", "xn--bcher-kva.example",
-	"xn--zz", "faß.de", "１２７.０.０.１", "example。com", "%31%32%37.0.0.1", "%25", "a%", "a..b",
-	"a*.b", "https://x", "x/y", "10.0.0.0/8", "[fc00::]/7", "user@x", "x?y", "a b", "[::1",
-	"::1]", "[::1]x", "[example.com]", "fe80::1%eth0", "[fe80::1%25eth0]", "r3---sn-x.googlevideo.com",
-	"-a.b", "a_b.c", "*.[::1]", "**.127.1", "\x00", "\xff\xfe", "xn--a", "a.0x7f", "1.2.3.4.5",
+	"0x7f.1", "0177.0.0.1", "127.1", "0x", "4294967296", "bücher.example", "xn--zz",
+	"xn--bcher-kva.example", "faß.de", "１２７.０.０.１", "example。com", "%31%32%37.0.0.1",
+	"%25", "a%", "a..b", "a*.b", "https://x", "x/y", "10.0.0.0/8", "[fc00::]/7", "user@x",
+	"x?y", "a b", "[::1", "::1]", "[::1]x", "[example.com]", "fe80::1%eth0", "[fe80::1%25eth0]",
+	"r3---sn-x.googlevideo.com", "-a.b", "a_b.c", "*.[::1]", "**.127.1", "\x00", "\xff\xfe",
+	"xn--a", "a.0x7f", "1.2.3.4.5",
 }
 
 // FuzzCanonical: no panic, errors are *Error with an offset inside the

@@ -32,11 +32,15 @@ var guardRanges = []GuardRange{
 	// IPv6.
 	{pfx("::/128"), "unspecified"},
 	{pfx("::1/128"), "loopback"},
-	{pfx("fc00::/7"), "unique local"},       // RFC 4193
-	{pfx("fe80::/10"), "link-local"},        // RFC 4291
-	{pfx("ff00::/8"), "multicast"},          // RFC 4291
-	{pfx("fec0::/10"), "site-local"},        // not in platform-facts: deprecated (RFC 3879) but still private
-	{pfx("2001:db8::/32"), "documentation"}, // not in platform-facts: RFC 3849, as the IPv4 test nets
+	{pfx("fc00::/7"), "unique local"}, // RFC 4193
+	{pfx("fe80::/10"), "link-local"},  // RFC 4291
+	{pfx("ff00::/8"), "multicast"},    // RFC 4291
+
+	// Not in platform-facts. Site-local is deprecated (RFC 3879) but still
+	// private where used; the documentation block (RFC 3849) is guarded as
+	// the IPv4 test nets are.
+	{pfx("fec0::/10"), "site-local"},
+	{pfx("2001:db8::/32"), "documentation"},
 }
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }

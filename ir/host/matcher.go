@@ -9,7 +9,20 @@ type Rule struct {
 	ID      int  // the caller's index, to report which rule decided
 }
 
-// Verdict is a Matcher's decision on one host.
+// Check enforces the spec's one rule on effects: "*" may only be allowed.
+// A deny of "*" would block every host, allowlisted ones included
+// (deny-everything-pattern.md), so it is an error, not a way to say
+// "nothing else".
+func (r Rule) Check() error {
+	if r.Pattern.Kind == Any && !r.Allow {
+		return &Error{Input: "*", Msg: `"*" may only be allowed: a deny of "*" would block ` +
+			"every host, allowlisted ones included; hosts no entry allows are refused already"}
+	}
+	return nil
+}
+
+// Verdict is a Matcher's decision on one host. Deny and Allow point into
+// the Matcher's own copy of the rules: read them, do not change them.
 type Verdict struct {
 	Allowed bool
 	// Deny is the most specific deny that matched, if any; it decided.

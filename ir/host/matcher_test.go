@@ -57,6 +57,10 @@ func TestMatcherDecide(t *testing.T) {
 		"deny *.example.org",     // 6
 		"allow x.y.example.org",  // 7
 	}
+	var (
+		allowAll = []string{"allow *"}
+		denyOnly = []string{"deny ads.example.com"}
+	)
 	cases := []struct {
 		name  string
 		rules []string
@@ -76,9 +80,9 @@ func TestMatcherDecide(t *testing.T) {
 		{"sub deny beats deeper exact allow", spec, "x.y.example.org", outcome{false, 6, 7, false}},
 		{"sub deny spares apex", spec, "example.org", outcome{true, -1, 2, false}},
 		{"not listed", spec, "openai.com", outcome{false, -1, -1, false}},
-		{"no allow blocks everything", []string{"deny ads.example.com"}, "example.com", outcome{false, -1, -1, false}},
+		{"no allow blocks everything", denyOnly, "example.com", outcome{false, -1, -1, false}},
 		{"empty table blocks everything", nil, "example.com", outcome{false, -1, -1, false}},
-		{"any allow", []string{"allow *"}, "anything.test", outcome{true, -1, 0, false}},
+		{"any allow", allowAll, "anything.test", outcome{true, -1, 0, false}},
 		{"any allow, deny wins", []string{"allow *", "deny evil.test"}, "evil.test", outcome{false, 1, 0, false}},
 		{"specific allow reported over any", []string{"allow *", "allow a.test"}, "a.test", outcome{true, -1, 1, false}},
 		{"ip exact", []string{"allow 127.0.0.1"}, "127.0.0.1", outcome{true, -1, 0, false}},
@@ -90,15 +94,15 @@ func TestMatcherDecide(t *testing.T) {
 		{"exact more specific than apexsub", []string{"allow **.a.test", "allow a.test"}, "a.test", outcome{true, -1, 1, false}},
 
 		// Hosts that are not canonical are refused, whatever the rules.
-		{"uppercase refused", []string{"allow *"}, "EXAMPLE.com", outcome{false, -1, -1, true}},
-		{"trailing dot refused", []string{"allow *"}, "example.com.", outcome{false, -1, -1, true}},
-		{"decimal ip refused", []string{"allow *"}, "2130706433", outcome{false, -1, -1, true}},
-		{"short ip refused", []string{"allow *"}, "127.1", outcome{false, -1, -1, true}},
-		{"mapped refused", []string{"allow *"}, "::ffff:127.0.0.1", outcome{false, -1, -1, true}},
-		{"port refused", []string{"allow *"}, "example.com:443", outcome{false, -1, -1, true}},
-		{"empty label refused", []string{"allow *"}, "a..test", outcome{false, -1, -1, true}},
-		{"empty refused", []string{"allow *"}, "", outcome{false, -1, -1, true}},
-		{"leading zero refused", []string{"allow *"}, "127.0.0.01", outcome{false, -1, -1, true}},
+		{"uppercase refused", allowAll, "EXAMPLE.com", outcome{false, -1, -1, true}},
+		{"trailing dot refused", allowAll, "example.com.", outcome{false, -1, -1, true}},
+		{"decimal ip refused", allowAll, "2130706433", outcome{false, -1, -1, true}},
+		{"short ip refused", allowAll, "127.1", outcome{false, -1, -1, true}},
+		{"mapped refused", allowAll, "::ffff:127.0.0.1", outcome{false, -1, -1, true}},
+		{"port refused", allowAll, "example.com:443", outcome{false, -1, -1, true}},
+		{"empty label refused", allowAll, "a..test", outcome{false, -1, -1, true}},
+		{"empty refused", allowAll, "", outcome{false, -1, -1, true}},
+		{"leading zero refused", allowAll, "127.0.0.01", outcome{false, -1, -1, true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,7 +199,8 @@ func TestMatcherAgreesWithScan(t *testing.T) {
 			v := m.Decide(h)
 			allowed, denied := linearDecide(rs, h)
 			if v.Allowed != allowed || (v.Deny != nil) != denied {
-				t.Fatalf("trial %d: rules %v host %q: trie %+v, scan allowed=%v denied=%v", trial, rs, h, summarize(v), allowed, denied)
+				t.Fatalf("trial %d: rules %v host %q: trie %+v, scan allowed=%v denied=%v",
+					trial, rs, h, summarize(v), allowed, denied)
 			}
 			if v.Deny != nil && !v.Deny.Pattern.Match(h) || v.Allow != nil && !v.Allow.Pattern.Match(h) {
 				t.Fatalf("trial %d: reported rule does not match %q: %+v", trial, h, summarize(v))
@@ -235,5 +240,32 @@ func BenchmarkMatcher10k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		m.Decide(hosts[i%len(hosts)])
+	}
+}
+
+func TestRuleCheck(t *testing.T) {
+	cases := []struct {
+		key   string
+		allow bool
+		want  string // "" for no error
+	}{
+		{"*", true, ""},
+		{"example.com", false, ""},
+		{"**.example.com", false, ""},
+		{"*", false, `"*" may only be allowed: a deny of "*" would block every host, ` +
+			"allowlisted ones included; hosts no entry allows are refused already"},
+	}
+	for _, tc := range cases {
+		p, err := ParsePattern(tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if err := (Rule{Pattern: p, Allow: tc.allow}).Check(); err != nil {
+			got = err.Error()
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("Check(%q, allow=%v) (-want +got):\n%s", tc.key, tc.allow, diff)
+		}
 	}
 }

@@ -206,13 +206,15 @@ func (a *patternAST) kind(t string) (Kind, *Error) {
 	end := w.Pos.Offset + len(w.Stars)
 	switch {
 	case len(w.Stars) > 2:
-		return 0, errorAt(w.Pos.Offset, `%q is not a wildcard: use "*", "*.domain" or "**.domain"`, w.Stars)
+		return 0, errorAt(w.Pos.Offset,
+			`%q is not a wildcard: use "*", "*.domain" or "**.domain"`, w.Stars)
 	case !w.Dot && a.Host == nil && w.Stars == "*":
 		return Any, nil
 	case !w.Dot && a.Host == nil:
 		return 0, errorAt(w.Pos.Offset, `"**" needs a domain ("**.example.com"); use "*" for every host`)
 	case !w.Dot:
-		return 0, errorAt(end, `%q must be followed by "." and a domain, as in %q`, w.Stars, w.Stars+".example.com")
+		return 0, errorAt(end, `%q must be followed by "." and a domain, as in %q`,
+			w.Stars, w.Stars+".example.com")
 	case a.Host == nil:
 		return 0, errorAt(end+1, "a wildcard needs a domain after %q", t[:end+1])
 	case w.Stars == "**":
@@ -242,7 +244,9 @@ func (h *hostAST) emptyLabel() *Error {
 func grammarError(t string, err error) *Error {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
-		return errorAt(0, "cannot parse pattern: %v", err) // not expected
+		// The catch-all lexer rule makes this unreachable; the fuzz
+		// targets hold that every error is an *Error with an offset.
+		return errorAt(0, "internal error (bug): cannot parse pattern: %v", err)
 	}
 	off := min(max(perr.Position().Offset, 0), len(t))
 	return refused(t, off).shift(off)
@@ -264,7 +268,8 @@ func refused(t string, off int) *Error {
 	}
 	switch rest[0] {
 	case '*':
-		return errorAt(0, `"*" is allowed only as a whole first label: "*", "*.example.com" or "**.example.com"`)
+		return errorAt(0, `"*" is allowed only as a whole first label: `+
+			`"*", "*.example.com" or "**.example.com"`)
 	case '/', '\\':
 		return slashError(t, off)
 	case '[':
@@ -291,7 +296,8 @@ func slashError(t string, off int) *Error {
 	bits := t[off+1:]
 	if h, err := canonical(addr); err == nil && allDigits(bits) {
 		if _, ok := ParseIP(h); ok {
-			return errorAt(0, "cidr ranges are not supported (%s/%s): a pattern names one host or ip address", h, bits)
+			return errorAt(0, "cidr ranges are not supported (%s/%s): "+
+				"a pattern names one host or ip address", h, bits)
 		}
 	}
 	if _, err := netip.ParsePrefix(t); err == nil {
