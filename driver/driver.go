@@ -73,7 +73,7 @@ func compileOne(p *ir.Policy, selected bool, o Options) (map[string][]byte, diag
 	files["policy.json"] = mustJSON(p)
 	files["network.json"] = mustJSON(NetworkSummary(p))
 	for _, t := range o.Targets {
-		diags = append(diags, passes.Enforceability(p, t)...)
+		diags = append(diags, enforceability(p, t)...)
 	}
 	if !p.Unrestricted && !diags.HasErrors() {
 		for _, be := range Backends {
@@ -90,6 +90,8 @@ func compileOne(p *ir.Policy, selected bool, o Options) (map[string][]byte, diag
 	files["manifest.json"] = mustJSON(manifest(p, selected, o, files, diags))
 	return files, diags
 }
+
+func enforceability(p *ir.Policy, t ir.Target) diag.List { return passes.Enforceability(p, t) }
 
 func hasTarget(ts []ir.Target, t ir.Target) bool {
 	for _, x := range ts {

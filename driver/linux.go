@@ -1,0 +1,61 @@
+package driver
+
+import (
+	"github.com/permc/permc/backend/seccomp"
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+// Linux is linux.json: the parts of the three Linux backends the runtime
+// loads together.
+type Linux struct {
+	Format  int                        `json:"format"`
+	Profile string                     `json:"profile"`
+	Seccomp map[string]seccomp.Summary `json:"seccomp"`
+	Notes   []string                   `json:"notes,omitempty"`
+}
+
+// linuxParts are the contributions of the other Linux backends, added by
+// registerLinuxPart.
+var linuxParts []func(p *ir.Policy, l map[string]any) diag.List
+
+func emitLinux(p *ir.Policy) (map[string][]byte, diag.List) {
+	files := map[string][]byte{}
+	var diags diag.List
+	l := &Linux{Format: 1, Profile: p.Name, Seccomp: map[string]seccomp.Summary{}}
+	for _, a := range seccomp.Arches() {
+		prog, err := seccomp.Compile(p, a)
+		if err != nil {
+			diags.Errorf(p.Origin.Pos, diag.Unenforceable, "seccomp (%s): %v", a, err).Target = string(ir.Linux)
+			continue
+		}
+		files[a.FileName()] = prog.Bytes()
+		l.Seccomp[string(a)] = prog.Summary
+	}
+	for _, d := range linuxNotes(p) {
+		l.Notes = append(l.Notes, d.String())
+	}
+	doc := map[string]any{"format": l.Format, "profile": l.Profile, "seccomp": l.Seccomp}
+	if len(l.Notes) > 0 {
+		doc["notes"] = l.Notes
+	}
+	for _, part := range linuxParts {
+		diags = append(diags, part(p, doc)...)
+	}
+	files["linux.json"] = mustJSON(doc)
+	return files, diags
+}
+
+func linuxNotes(p *ir.Policy) diag.List {
+	var out diag.List
+	for _, d := range enforceability(p, ir.Linux) {
+		if d.Severity != diag.Error {
+			out = append(out, d)
+		}
+	}
+	return out.Sorted()
+}
+
+func init() {
+	Backends = append(Backends, Backend{Target: ir.Linux, Emit: emitLinux})
+}
