@@ -106,3 +106,10 @@ var MacOSAliases = [][2]string{
 	{"/var", "/private/var"},
 	{"/etc", "/private/etc"},
 }
+
+// RootSecretDirs are the directories whose root-only entries the Linux
+// runtime masks when permc runs as root: inside the sandbox the kernel
+// still sees uid 0, the owner of these files, so their mode alone does not
+// protect them. Every entry owned by root that others cannot read is
+// masked, unless it contains a workspace root.
+var RootSecretDirs = []string{"/etc", "/etc/ssh", "/etc/ssl", "/etc/sudoers.d", "/root", "/var/lib", "/var/log", "/var/backups"}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/permc/permc/runtime/linux"
 )
 
 // Exit codes shared by every command but run.
@@ -28,6 +30,7 @@ func init() {
 		{"check", "report diagnostics for the configs, per target", runCheck},
 		{"build", "write artifacts per profile (-o DIR), or compare them (--check)", runBuild},
 
+		{"run", "run a command in the sandbox: permc run [flags] -- CMD [ARGS...]", runRun},
 		{"migrate", "print older sandbox settings as permission-profile TOML", runMigrate},
 		{"version", "print permc's version and artifact format version", runVersion},
 	}
@@ -38,6 +41,9 @@ func main() {
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == linux.InnerArg {
+		return linux.Inner()
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

@@ -1,0 +1,25 @@
+// Package linux runs a command inside the Linux sandbox: bubblewrap for
+// namespaces and the mount plan, then, in an inner stage re-executed inside
+// the sandbox, no_new_privs, Landlock and seccomp on one locked thread right
+// before execve.
+//
+// # Process model
+//
+// permc stays the parent. It forks /usr/bin/bwrap (by absolute path) with
+// its arguments through --args, so no argument list can overflow, and hands
+// over, as descriptors: the arguments, the inner stage's Spec, a status
+// pipe, bwrap's --info-fd, and permc's own executable, which bwrap runs as
+// /proc/self/fd/7 so the inner stage needs no path inside the sandbox. The
+// inner stage checks that no capability is left, closes every descriptor
+// but 0, 1, 2 and the close-on-exec status pipe, sets no_new_privs, applies
+// Landlock and seccomp, and execs the command. The parent forwards signals
+// to the sandboxed process, waits, and reports 125, 126 or 127 apart from
+// the command's own status, from the status pipe, never from the command's
+// output.
+//
+// # Limitations
+//
+//   - Only x86_64 and aarch64 have seccomp programs.
+//   - The command's environment is the caller's, with the proxy variables
+//     replaced when the network is filtered.
+package linux

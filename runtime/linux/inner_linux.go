@@ -1,0 +1,190 @@
+//go:build linux
+
+package linux
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/permc/permc/backend/seccomp"
+)
+
+// ApplyLandlock applies a resolved Landlock ruleset to the calling thread.
+// The Landlock backend sets it; nil means no Landlock layer.
+var ApplyLandlock func(raw json.RawMessage) error
+
+// StartRelay starts the proxy relay inside the sandbox before the command;
+// the proxy package sets it. It must return once the relay listens.
+var StartRelay func(spec *RelaySpec) error
+
+// Inner is the inner stage: it runs inside bwrap, finishes the sandbox and
+// execs the command. It returns only on failure, with the exit status.
+func Inner() int {
+	status := os.NewFile(fdStatus, "status")
+	unix.CloseOnExec(fdStatus)
+	fail := func(code int, format string, args ...any) int {
+		// The parent prints the message; say it here only if it cannot hear.
+		if _, err := status.Write(errRecord(code, format, args...)); err != nil {
+			fmt.Fprintf(os.Stderr, "permc: "+format+"\n", args...)
+		}
+		return code
+	}
+	spec, err := readSpec()
+	if err != nil {
+		return fail(ExitSetup, "inner stage: %v", err)
+	}
+	if err := checkNoCapabilities(); err != nil {
+		return fail(ExitSetup, "sandbox setup: %v", err)
+	}
+	if err := closeInherited(fdStatus); err != nil {
+		return fail(ExitSetup, "sandbox setup: %v", err)
+	}
+	if spec.Relay != nil {
+		if StartRelay == nil {
+			return fail(ExitSetup, "sandbox setup: the network is filtered but this permc has no relay")
+		}
+		if err := StartRelay(spec.Relay); err != nil {
+			return fail(ExitSetup, "sandbox setup: proxy relay: %v", err)
+		}
+	}
+	path, code, err := lookPath(spec)
+	if err != nil {
+		return fail(code, "%v", err)
+	}
+	// Every layer goes on this thread, which then execs: Go applies
+	// no_new_privs, Landlock and seccomp per thread.
+	runtime.LockOSThread()
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(ExitSetup, "sandbox setup: no_new_privs: %v", err)
+	}
+	if len(spec.Landlock) > 0 {
+		if ApplyLandlock == nil {
+			return fail(ExitSetup, "sandbox setup: the plan has a Landlock ruleset but this permc cannot apply it")
+		}
+		if err := ApplyLandlock(spec.Landlock); err != nil {
+			return fail(ExitSetup, "sandbox setup: landlock: %v", err)
+		}
+	}
+	if len(spec.Seccomp) == 0 {
+		return fail(ExitSetup, "sandbox setup: no seccomp filter for this architecture")
+	}
+	if err := seccomp.Load(spec.Seccomp); err != nil {
+		return fail(ExitSetup, "sandbox setup: seccomp: %v", err)
+	}
+	status.Write([]byte("R\x00"))
+	err = syscall.Exec(path, spec.Argv, spec.Env)
+	code = ExitCannotExec
+	if errors.Is(err, syscall.ENOENT) {
+		code = ExitNotFound
+	}
+	return fail(code, "cannot execute %s: %v", spec.Argv[0], err)
+}
+
+func readSpec() (*Spec, error) {
+	f := os.NewFile(fdSpec, "spec")
+	if f == nil {
+		return nil, errors.New("no spec descriptor")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("bad spec: %v", err)
+	}
+	if len(s.Argv) == 0 {
+		return nil, errors.New("no command")
+	}
+	return &s, nil
+}
+
+// checkNoCapabilities refuses to go on if bwrap left any capability.
+func checkNoCapabilities() error {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "CapEff" && k != "CapPrm" && k != "CapAmb") {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if err != nil || n != 0 {
+			return fmt.Errorf("%s is %s, want none", k, strings.TrimSpace(v))
+		}
+	}
+	return sc.Err()
+}
+
+// closeInherited closes every descriptor above 2 but keep, so nothing the
+// caller or bwrap left open reaches the command.
+func closeInherited(keep int) error {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	var fds []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > 2 && n != keep {
+			fds = append(fds, n)
+		}
+	}
+	for _, n := range fds {
+		unix.Close(n) // the ReadDir descriptor is already closed; EBADF is fine
+	}
+	return nil
+}
+
+// lookPath finds the command as the sandbox sees it.
+func lookPath(s *Spec) (string, int, error) {
+	name := s.Argv[0]
+	if strings.Contains(name, "/") {
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.Dir, p)
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "", ExitNotFound, fmt.Errorf("%s: not found", name)
+		case err != nil:
+			return "", ExitCannotExec, fmt.Errorf("%s: %v", name, err)
+		case fi.IsDir() || fi.Mode()&0o111 == 0:
+			return "", ExitCannotExec, fmt.Errorf("%s: permission denied", name)
+		}
+		return p, 0, nil
+	}
+	path := ""
+	for _, kv := range s.Env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, 0, nil
+		}
+	}
+	return "", ExitNotFound, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
+}

@@ -1,0 +1,232 @@
+//go:build linux
+
+package linux
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Bwrap is where permc runs bubblewrap from: an absolute path, never a
+// PATH lookup, so a writable directory early in PATH cannot replace it.
+var Bwrap = "/usr/bin/bwrap"
+
+// Launch is everything the parent needs to start one sandbox.
+type Launch struct {
+	Spec Spec
+	// NetNamespace unshares the network (every mode but full network).
+	NetNamespace bool
+	// MountArgs are the resolved mount plan's bwrap arguments; descriptor
+	// numbers in them count from FirstMountFD, matching MountFiles.
+	MountArgs  []string
+	MountFiles []*os.File
+	Stdin      *os.File
+	Stdout     *os.File
+	Stderr     *os.File
+	// Log receives one line per side effect when verbose; nil is quiet.
+	Log func(format string, args ...any)
+}
+
+// Args returns bwrap's options for l: namespaces first, then the mount
+// plan. The inner stage follows on bwrap's own command line (Command).
+func (l *Launch) Args(interactive bool) []string {
+	args := []string{
+		"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+	}
+	if l.NetNamespace {
+		args = append(args, "--unshare-net")
+	}
+	args = append(args, "--cap-drop", "ALL", "--disable-userns", "--die-with-parent")
+	if !interactive {
+		// Without a terminal a new session costs nothing; with one, seccomp
+		// refuses TIOCSTI instead, so shells keep job control.
+		args = append(args, "--new-session")
+	}
+	args = append(args, "--info-fd", strconv.Itoa(fdInfo))
+	args = append(args, l.MountArgs...)
+	return append(args, "--chdir", l.Spec.Dir)
+}
+
+// Command is bwrap's command line: the options come through --args, the
+// inner stage (permc itself, by descriptor) is the command.
+func Command() []string {
+	return []string{"--args", strconv.Itoa(fdArgs), "--", "/proc/self/fd/" + strconv.Itoa(fdExe), InnerArg}
+}
+
+// Run starts the sandbox and waits for it. It returns the command's exit
+// status, or ExitSetup, ExitCannotExec, ExitNotFound for failures of
+// permc's own, with the reason.
+func (l *Launch) Run() (int, error) {
+	if err := CloseOnExecInherited(); err != nil {
+		return ExitSetup, err
+	}
+	if _, err := os.Stat(Bwrap); err != nil {
+		return ExitSetup, fmt.Errorf("bubblewrap is required: %s: %v (Debian: apt-get install bubblewrap)", Bwrap, err)
+	}
+	exe, err := openSelf()
+	if err != nil {
+		return ExitSetup, err
+	}
+	defer exe.Close()
+	p, err := newPipes()
+	if err != nil {
+		return ExitSetup, err
+	}
+	defer p.closeAll()
+	cmd := exec.Command(Bwrap, Command()...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = l.Stdin, l.Stdout, l.Stderr
+	cmd.Env = l.Spec.Env
+	cmd.ExtraFiles = append([]*os.File{p.argsR, p.specR, p.statusW, p.infoW, exe}, l.MountFiles...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return ExitSetup, fmt.Errorf("starting bubblewrap: %v", err)
+	}
+	p.closeChildEnds()
+	spec, _ := json.Marshal(&l.Spec)
+	go writeAndClose(p.argsW, []byte(strings.Join(l.Args(isTerminal(l.Stdin)), "\x00")+"\x00"))
+	go writeAndClose(p.specW, spec)
+	statusc := make(chan Status, 1)
+	go func() { statusc <- ReadStatus(p.statusR) }()
+	pidc := make(chan int, 1)
+	go func() { pidc <- readChildPid(p.infoR) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	werr := forward(cmd.Process, sigs, pidc, done)
+	st := <-statusc
+	return l.outcome(werr, st)
+}
+
+func (l *Launch) outcome(werr error, st Status) (int, error) {
+	if st.Code != 0 {
+		return st.Code, errors.New(st.Msg)
+	}
+	if !st.Ready {
+		return ExitSetup, fmt.Errorf("bubblewrap failed before the sandbox was ready (%v)", werr)
+	}
+	var ee *exec.ExitError
+	switch {
+	case werr == nil:
+		return 0, nil
+	case errors.As(werr, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ee.ExitCode(), nil
+	}
+	return ExitSetup, werr
+}
+
+// forward relays signals to the sandboxed process until bwrap exits.
+func forward(bw *os.Process, sigs chan os.Signal, pidc chan int, done chan error) error {
+	child := 0
+	for {
+		select {
+		case pid := <-pidc:
+			child = pid
+		case s := <-sigs:
+			target := bw.Pid
+			if child > 0 {
+				target = child
+			}
+			syscall.Kill(target, s.(syscall.Signal))
+		case err := <-done:
+			return err
+		}
+	}
+}
+
+func readChildPid(r io.Reader) int {
+	var info struct {
+		ChildPid int `json:"child-pid"`
+	}
+	data, _ := io.ReadAll(r)
+	if err := json.Unmarshal(data, &info); err != nil {
+		return 0
+	}
+	return info.ChildPid
+}
+
+func writeAndClose(w *os.File, data []byte) {
+	w.Write(data)
+	w.Close()
+}
+
+type pipes struct {
+	argsR, argsW, specR, specW, statusR, statusW, infoR, infoW *os.File
+}
+
+func newPipes() (*pipes, error) {
+	var p pipes
+	for _, pair := range [][2]**os.File{{&p.argsR, &p.argsW}, {&p.specR, &p.specW},
+		{&p.statusR, &p.statusW}, {&p.infoR, &p.infoW}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			p.closeAll()
+			return nil, err
+		}
+		*pair[0], *pair[1] = r, w
+	}
+	return &p, nil
+}
+
+// closeChildEnds closes the parent's copies of what the child holds, so
+// the parent sees EOF when the child is done with them.
+func (p *pipes) closeChildEnds() {
+	for _, f := range []*os.File{p.argsR, p.specR, p.statusW, p.infoW} {
+		f.Close()
+	}
+}
+
+func (p *pipes) closeAll() {
+	for _, f := range []*os.File{p.argsR, p.argsW, p.specR, p.specW, p.statusR, p.statusW, p.infoR, p.infoW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// openSelf opens permc's own executable for bwrap to run inside.
+func openSelf() (*os.File, error) {
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, fmt.Errorf("opening permc's executable: %v", err)
+	}
+	return f, nil
+}
+
+// CloseOnExecInherited marks every descriptor above 2 close-on-exec, so
+// what permc's caller left open never reaches bwrap or the command.
+func CloseOnExecInherited() error {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > 2 {
+			unix.CloseOnExec(n)
+		}
+	}
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}

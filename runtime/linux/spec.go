@@ -1,0 +1,87 @@
+package linux
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Exit statuses of permc run that are not the command's own.
+const (
+	ExitSetup      = 125 // permc failed; nothing ran
+	ExitCannotExec = 126 // the command was found but could not be executed
+	ExitNotFound   = 127 // the command was not found
+)
+
+// InnerArg is the argument that makes permc run as the inner stage.
+const InnerArg = "__permc-inner"
+
+// Descriptors the parent hands to bwrap, and through it to the inner stage.
+// Mount descriptors follow from FirstMountFD on.
+const (
+	fdArgs       = 3 // bwrap --args: NUL-separated arguments
+	fdSpec       = 4 // the inner stage's Spec, as JSON
+	fdStatus     = 5 // the inner stage's status records
+	fdInfo       = 6 // bwrap --info-fd: the sandboxed child's pid
+	fdExe        = 7 // permc itself, executed as /proc/self/fd/7
+	FirstMountFD = 8
+)
+
+// Spec is what the inner stage needs to finish the sandbox and exec.
+type Spec struct {
+	Argv []string `json:"argv"`
+	Env  []string `json:"env"`
+	Dir  string   `json:"dir"`
+	// Landlock is the resolved ruleset (paths made concrete), applied by
+	// ApplyLandlock; nil applies none.
+	Landlock json.RawMessage `json:"landlock,omitempty"`
+	// Seccomp is the raw filter for this machine's architecture.
+	Seccomp []byte `json:"seccomp"`
+	// Relay, when set, starts the proxy relay before the command.
+	Relay *RelaySpec `json:"relay,omitempty"`
+	// Verbose makes the inner stage say what it applied, on stderr.
+	Verbose bool `json:"verbose,omitempty"`
+}
+
+// RelaySpec tells the inner stage where the proxy relay listens inside the
+// sandbox and which descriptor reaches the host side.
+type RelaySpec struct {
+	Listeners []string `json:"listeners"` // host:port inside the network namespace
+}
+
+// Status records written by the inner stage on fdStatus. "R" means every
+// layer is in place and execve is next; "E<code> <message>" is a failure
+// of permc's own or of execve. The descriptor is close-on-exec, so after a
+// successful execve the parent reads EOF. No record at all means bwrap
+// failed before the inner stage started.
+type Status struct {
+	Ready bool
+	Code  int // 0 when no error was reported
+	Msg   string
+}
+
+// ReadStatus reads records until EOF; the last error wins.
+func ReadStatus(r io.Reader) Status {
+	data, _ := io.ReadAll(r)
+	var st Status
+	for _, rec := range strings.Split(string(data), "\x00") {
+		switch {
+		case rec == "R":
+			st.Ready = true
+		case strings.HasPrefix(rec, "E"):
+			code, msg, _ := strings.Cut(rec[1:], " ")
+			n, err := strconv.Atoi(code)
+			if err != nil {
+				n = ExitSetup
+			}
+			st.Code, st.Msg = n, msg
+		}
+	}
+	return st
+}
+
+func errRecord(code int, format string, args ...any) []byte {
+	return []byte(fmt.Sprintf("E%d %s\x00", code, fmt.Sprintf(format, args...)))
+}

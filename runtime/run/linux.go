@@ -1,0 +1,100 @@
+//go:build linux
+
+package run
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/permc/permc/backend/bwrap"
+	"github.com/permc/permc/backend/seccomp"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/runtime/linux"
+)
+
+// Run runs the command as o describes and returns its exit status, or an
+// *Error for failures of permc's own (nothing ran).
+func Run(o *Options) (int, error) {
+	if len(o.Argv) == 0 {
+		return ExitSetup, fail(ExitSetup, "no command given")
+	}
+	if o.Policy.Unrestricted {
+		return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
+	}
+	if err := o.checkWorkspaces(); err != nil {
+		return ExitSetup, err
+	}
+	if o.NoBwrap {
+		return ExitSetup, fail(ExitSetup, "the Landlock-only mode is not available yet; install bubblewrap")
+	}
+	b := o.binding()
+	self, _ := os.Executable()
+	if err := o.checkSelfProtection(b, []string{self, linux.Bwrap, o.StateDir}); err != nil {
+		return ExitSetup, err
+	}
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return ExitSetup, fail(ExitSetup, "state directory: %v", err)
+	}
+	res, err := o.resolve()
+	if err != nil {
+		return ExitSetup, err
+	}
+	made, perr := bwrap.CreatePlaceholders(res.Placeholders)
+	if perr != nil {
+		return ExitSetup, fail(ExitSetup, "%v", perr)
+	}
+	defer bwrap.RemovePlaceholders(made)
+	l, err := o.launch(res)
+	if err != nil {
+		return ExitSetup, err
+	}
+	code, rerr := l.Run()
+	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {
+		return code, fail(code, "%v", rerr)
+	}
+	return code, nil
+}
+
+// resolve binds the mount plan to this machine.
+func (o *Options) resolve() (*bwrap.Resolved, error) {
+	plan, diags := bwrap.Compile(o.Policy)
+	if diags.HasErrors() {
+		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
+	}
+	mask, err := bwrap.EnsureMaskFile(o.StateDir)
+	if err != nil {
+		return nil, fail(ExitSetup, "%v", err)
+	}
+	o.maskFile = mask
+	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
+	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask})
+	if rd.HasErrors() {
+		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}
+	}
+	o.logf("mount plan: %d mounts", res.Mounts)
+	return res, nil
+}
+
+// launch assembles the sandbox: mounts, seccomp, the inner stage's spec.
+func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
+	arch, ok := seccomp.NativeArch()
+	if !ok {
+		return nil, fail(ExitSetup, "no seccomp filter for this architecture")
+	}
+	prog, err := seccomp.Compile(o.Policy, arch)
+	if err != nil {
+		return nil, fail(ExitSetup, "seccomp: %v", err)
+	}
+	mode := o.Policy.Net.Mode()
+	l := &linux.Launch{
+		Spec:         linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir, Seccomp: prog.Bytes(), Verbose: o.Verbose},
+		NetNamespace: mode != ir.NetFull,
+		MountArgs:    append(res.Args(), rootSecrets(o.Policy, res.Binding(), o.maskFile)...),
+		Stdin:        o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+	}
+	if mode == ir.NetProxied {
+		return nil, fail(ExitSetup, "domain-filtered network needs the proxy, which this permc does not start yet; refusing to run without it")
+	}
+	return l, nil
+}

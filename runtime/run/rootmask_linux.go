@@ -1,0 +1,95 @@
+//go:build linux
+
+package run
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+
+	"github.com/permc/permc/ir"
+)
+
+// rootSecrets returns bwrap arguments that mask root-only files and
+// directories the policy leaves readable, when permc runs as root. bwrap's
+// user namespace only renames uid 0; the kernel still sees the owner of
+// /etc/shadow, so the mode bits that keep other users out do nothing here.
+func rootSecrets(p *ir.Policy, b ir.Binding, mask string) []string {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	var args []string
+	for _, dir := range secretCandidates(b) {
+		fi, err := os.Lstat(dir)
+		if err != nil {
+			continue
+		}
+		if !ir.Decide(p, ir.Linux, b, dir).Read {
+			continue // not visible inside anyway
+		}
+		if fi.IsDir() {
+			args = append(args, "--perms", "0000", "--tmpfs", dir, "--remount-ro", dir)
+		} else {
+			args = append(args, "--ro-bind", mask, dir)
+		}
+	}
+	return args
+}
+
+// secretCandidates lists root-owned entries others cannot read, in the
+// directories of ir.RootSecretDirs, skipping any that holds a workspace
+// root, parents before children.
+func secretCandidates(b ir.Binding) []string {
+	var out []string
+	for _, dir := range ir.RootSecretDirs {
+		if rootOnly(dir) && !holdsRoot(dir, b.WorkspaceRoots) {
+			out = append(out, dir)
+			continue
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			p := filepath.Join(dir, e.Name())
+			if rootOnly(p) && !holdsRoot(p, b.WorkspaceRoots) {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.Strings(out)
+	return dropNested(out)
+}
+
+// rootOnly reports whether p is a root-owned file or directory that other
+// users cannot read.
+func rootOnly(p string) bool {
+	fi, err := os.Lstat(p)
+	if err != nil || fi.Mode().Perm()&0o004 != 0 || !(fi.IsDir() || fi.Mode().IsRegular()) {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == 0
+}
+
+func holdsRoot(p string, roots []string) bool {
+	for _, r := range roots {
+		if isAncestorOrSelf(p, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropNested removes entries inside an earlier masked directory.
+func dropNested(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		if len(out) > 0 && isAncestorOrSelf(out[len(out)-1], p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
