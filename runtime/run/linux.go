@@ -40,11 +40,14 @@ func Run(o *Options) (int, error) {
 	if err != nil {
 		return ExitSetup, err
 	}
-	made, perr := bwrap.CreatePlaceholders(res.Placeholders)
+	ps, perr := openPlaceholderSet(o.StateDir, o.Dir)
 	if perr != nil {
-		return ExitSetup, fail(ExitSetup, "%v", perr)
+		return ExitSetup, fail(ExitSetup, "placeholders: %v", perr)
 	}
-	defer bwrap.RemovePlaceholders(made)
+	if err := ps.acquire(res.Placeholders); err != nil {
+		return ExitSetup, fail(ExitSetup, "placeholders: %v", err)
+	}
+	defer ps.release()
 	l, err := o.launch(res)
 	if err != nil {
 		return ExitSetup, err

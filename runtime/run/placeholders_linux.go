@@ -1,0 +1,132 @@
+//go:build linux
+
+package run
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/permc/permc/backend/bwrap"
+)
+
+// placeholderSet guards the placeholders of one workspace across runs:
+// they are created under a per-workspace lock, removed only by the last
+// live run using them, and leftovers of a crashed run are cleaned at the
+// next start. Removing a placeholder from the host would detach the mask
+// inside a running sandbox, so one run must never remove another's.
+type placeholderSet struct {
+	dir  string // state/placeholders/<hash of the workspace>
+	lock *os.File
+}
+
+func openPlaceholderSet(state, workspace string) (*placeholderSet, error) {
+	sum := sha256.Sum256([]byte(workspace))
+	dir := filepath.Join(state, "placeholders", hex.EncodeToString(sum[:8]))
+	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &placeholderSet{dir: dir, lock: f}, nil
+}
+
+func (s *placeholderSet) locked(f func() error) error {
+	if err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+	return f()
+}
+
+// acquire registers this run and creates the placeholders it needs.
+func (s *placeholderSet) acquire(ps []bwrap.Placeholder) error {
+	return s.locked(func() error {
+		if len(s.liveRuns()) == 0 {
+			s.cleanLeftovers()
+		}
+		made, err := bwrap.CreatePlaceholders(ps)
+		if err != nil {
+			return err
+		}
+		s.record(made)
+		return os.WriteFile(s.runFile(os.Getpid()), nil, 0o600)
+	})
+}
+
+// release unregisters this run; the last one removes the placeholders.
+func (s *placeholderSet) release() {
+	s.locked(func() error {
+		os.Remove(s.runFile(os.Getpid()))
+		if len(s.liveRuns()) == 0 {
+			s.cleanLeftovers()
+		}
+		return nil
+	})
+	s.lock.Close()
+}
+
+func (s *placeholderSet) runFile(pid int) string {
+	return filepath.Join(s.dir, "runs", strconv.Itoa(pid))
+}
+
+// liveRuns lists the pids of registered runs still alive, dropping the
+// records of dead ones.
+func (s *placeholderSet) liveRuns() []int {
+	ents, _ := os.ReadDir(filepath.Join(s.dir, "runs"))
+	var live []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pid != os.Getpid() && syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.Remove(s.runFile(pid))
+			continue
+		}
+		live = append(live, pid)
+	}
+	return live
+}
+
+func (s *placeholderSet) manifest() string { return filepath.Join(s.dir, "created.json") }
+
+// record adds placeholders to the list of what permc created.
+func (s *placeholderSet) record(made []bwrap.Placeholder) {
+	all := s.recorded()
+	seen := map[string]bool{}
+	for _, p := range all {
+		seen[p.Path] = true
+	}
+	for _, p := range made {
+		if !seen[p.Path] {
+			all = append(all, p)
+		}
+	}
+	data, _ := json.Marshal(all)
+	os.WriteFile(s.manifest(), data, 0o600)
+}
+
+func (s *placeholderSet) recorded() []bwrap.Placeholder {
+	var ps []bwrap.Placeholder
+	if data, err := os.ReadFile(s.manifest()); err == nil {
+		json.Unmarshal(data, &ps)
+	}
+	return ps
+}
+
+// cleanLeftovers removes every placeholder permc recorded; a placeholder
+// that is no longer empty holds what someone put there and stays.
+func (s *placeholderSet) cleanLeftovers() {
+	if err := bwrap.RemovePlaceholders(s.recorded()); err != nil {
+		fmt.Fprintf(os.Stderr, "permc: %v\n", err)
+	}
+	os.Remove(s.manifest())
+}
