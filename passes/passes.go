@@ -40,7 +40,9 @@ type Result struct {
 	Selected string
 	// Source says whether profiles or the older settings are in effect.
 	Source ir.Source
-	Diags  diag.List
+	// Requirements are the managed requirements that applied, if any.
+	Requirements *ir.Requirements
+	Diags        diag.List
 }
 
 // Policy returns the policy called name, or nil.
@@ -115,7 +117,7 @@ func Run(cfg *ir.Config, o Options) *Result {
 			break
 		}
 	}
-	res := &Result{Selected: s.selected, Source: s.source, Diags: s.diags}
+	res := &Result{Selected: s.selected, Source: s.source, Requirements: cfg.Requirements, Diags: s.diags}
 	for _, p := range s.policies {
 		res.Policies = append(res.Policies, p)
 	}

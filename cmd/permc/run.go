@@ -5,7 +5,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/permc/permc/driver"
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
 	"github.com/permc/permc/runtime/run"
 )
 
@@ -17,6 +22,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	var roots listFlag
 	fs.Var(&roots, "workspace-root", "another workspace root `DIR` (repeatable)")
 	noBwrap := fs.Bool("no-bwrap", false, "use the Landlock-only mode, as on a machine without bubblewrap")
+	artifact := fs.String("artifact", "", "run a prebuilt profile `DIR` (one folder of permc build) instead of compiling")
+	expect := fs.String("expect-sha256", "", "refuse unless the artifact's manifest.json has this SHA-256")
 	if err := fs.Parse(args); err != nil {
 		return run.ExitSetup
 	}
@@ -25,7 +32,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: permc run [flags] -- CMD [ARGS...]")
 		return run.ExitSetup
 	}
-	o, code := c.runOptions(*dir, roots, stderr)
+	o, code := c.runOptions(*dir, roots, *artifact, *expect, stderr)
 	if o == nil {
 		return code
 	}
@@ -38,15 +45,28 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 }
 
 // runOptions compiles the profile and gathers the machine's roots.
-func (c *common) runOptions(dir string, roots []string, stderr io.Writer) (*run.Options, int) {
-	res, diags := c.load()
-	if res == nil || diags.HasErrors() || res.SelectedPolicy() == nil {
-		c.printDiags(stderr, diags)
-		fmt.Fprintln(stderr, "permc run: configuration errors; nothing ran")
-		return nil, run.ExitSetup
-	}
-	if c.verbose {
-		c.printDiags(stderr, diags)
+func (c *common) runOptions(dir string, roots []string, artifact, expect string, stderr io.Writer) (*run.Options, int) {
+	var pol *ir.Policy
+	protected := append([]string(nil), c.configs...)
+	if artifact != "" {
+		p, err := c.loadArtifact(artifact, expect)
+		if err != nil {
+			fmt.Fprintf(stderr, "permc run: %v; nothing ran\n", err)
+			return nil, run.ExitSetup
+		}
+		pol = p
+		protected = append(protected, artifact)
+	} else {
+		res, diags := c.load()
+		if res == nil || diags.HasErrors() || res.SelectedPolicy() == nil {
+			c.printDiags(stderr, diags)
+			fmt.Fprintln(stderr, "permc run: configuration errors; nothing ran")
+			return nil, run.ExitSetup
+		}
+		if c.verbose {
+			c.printDiags(stderr, diags)
+		}
+		pol = res.SelectedPolicy()
 	}
 	wd, err := workspace(dir)
 	if err != nil {
@@ -68,10 +88,60 @@ func (c *common) runOptions(dir string, roots []string, stderr io.Writer) (*run.
 		tmpdir = ""
 	}
 	return &run.Options{
-		Policy: res.SelectedPolicy(), Dir: wd, Roots: abs, Env: os.Environ(), Home: home, Tmpdir: tmpdir,
-		Protected: append([]string(nil), c.configs...), StateDir: stateDir(home),
+		Policy: pol, Dir: wd, Roots: abs, Env: os.Environ(), Home: home, Tmpdir: tmpdir,
+		Protected: protected, StateDir: stateDir(home),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Verbose: c.verbose,
 	}, 0
+}
+
+// loadArtifact loads a prebuilt profile folder and holds it to the
+// machine's managed requirements: the profile must be allowed, and where
+// this machine defines the profile, the artifact's policy must be what it
+// compiles to here.
+func (c *common) loadArtifact(dir, expect string) (*ir.Policy, error) {
+	f, err := driver.LoadFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	if expect != "" && !strings.EqualFold(expect, f.ManifestSHA256) {
+		return nil, fmt.Errorf("artifact %s: manifest.json has SHA-256 %s, expected %s", dir, f.ManifestSHA256, expect)
+	}
+	if c.profile != "" && c.profile != f.Policy.Name {
+		return nil, fmt.Errorf("artifact %s holds profile %q, not %q", dir, f.Policy.Name, c.profile)
+	}
+	// The machine's own selection does not matter here, only its
+	// requirements and its definition of this profile.
+	res, diags := c.load()
+	var errs diag.List
+	for _, d := range diags.Errors() {
+		if d.Code != diag.NoProfileSelected && d.Code != diag.NotAllowed && d.Code != diag.UnknownProfile {
+			errs = append(errs, d)
+		}
+	}
+	if res == nil || len(errs) > 0 {
+		return nil, fmt.Errorf("the machine's configuration has errors:\n%s", renderDiags(errs))
+	}
+	if err := checkAllowed(res.Requirements, f.Policy.Name); err != nil {
+		return nil, err
+	}
+	if here := res.Policy(f.Policy.Name); here != nil && !passes.SamePolicy(here, f.Policy) {
+		return nil, fmt.Errorf("artifact %s: profile %q differs from what it compiles to on this machine; rebuild it or fix the machine's layers",
+			dir, f.Policy.Name)
+	}
+	return f.Policy, nil
+}
+
+func checkAllowed(req *ir.Requirements, name string) error {
+	if req == nil || req.AllowedPermissionProfiles == nil || req.AllowedPermissionProfiles.Has(name) {
+		return nil
+	}
+	return fmt.Errorf("profile %q is not allowed by managed requirements (%s)", name, req.AllowedPermissionProfiles.KeyPos)
+}
+
+func renderDiags(d diag.List) string {
+	var b strings.Builder
+	d.Render(&b, 10)
+	return b.String()
 }
 
 func workspace(dir string) (string, error) {

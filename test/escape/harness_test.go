@@ -8,6 +8,8 @@ package escape
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -229,4 +231,9 @@ func wantCode(c int) string {
 		return "a failure"
 	}
 	return fmt.Sprint(c)
+}
+
+func hashOf(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

@@ -1,0 +1,89 @@
+package driver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/permc/permc/internal/version"
+	"github.com/permc/permc/ir"
+)
+
+// Folder is one profile folder loaded from disk, its hashes verified.
+type Folder struct {
+	Dir      string
+	Manifest Manifest
+	// ManifestSHA256 is the hash of manifest.json itself: the one value a
+	// reviewer pins with --expect-sha256, since hashes inside a folder only
+	// prove that it agrees with itself.
+	ManifestSHA256 string
+	Policy         *ir.Policy
+	Files          map[string][]byte
+}
+
+// LoadFolder reads a profile folder and checks that every artifact the
+// manifest lists is present with its hash, and that nothing else is there.
+func LoadFolder(dir string) (*Folder, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s: %v", dir, err)
+	}
+	f := &Folder{Dir: dir, ManifestSHA256: Hash(raw), Files: map[string][]byte{}}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f.Manifest); err != nil {
+		return nil, fmt.Errorf("artifact %s: manifest.json: %v", dir, err)
+	}
+	if f.Manifest.ArtifactFormat != version.ArtifactFormat {
+		return nil, fmt.Errorf("artifact %s: format %d, this permc reads %d: rebuild it",
+			dir, f.Manifest.ArtifactFormat, version.ArtifactFormat)
+	}
+	if err := f.verify(); err != nil {
+		return nil, err
+	}
+	pol, err := ir.ReadPolicy(f.Files["policy.json"])
+	if err != nil {
+		return nil, fmt.Errorf("artifact %s: %v", dir, err)
+	}
+	f.Policy = pol
+	return f, nil
+}
+
+func (f *Folder) verify() error {
+	listed := map[string]bool{ManifestFile: true}
+	for _, a := range f.Manifest.Artifacts {
+		if filepath.Base(a.Path) != a.Path {
+			return fmt.Errorf("artifact %s: manifest lists %q outside the folder", f.Dir, a.Path)
+		}
+		data, err := os.ReadFile(filepath.Join(f.Dir, a.Path))
+		if err != nil {
+			return fmt.Errorf("artifact %s: %v", f.Dir, err)
+		}
+		if got := Hash(data); got != a.SHA256 {
+			return fmt.Errorf("artifact %s: %s has SHA-256 %s, the manifest says %s", f.Dir, a.Path, got, a.SHA256)
+		}
+		f.Files[a.Path] = data
+		listed[a.Path] = true
+	}
+	ents, err := os.ReadDir(f.Dir)
+	if err != nil {
+		return err
+	}
+	var extra []string
+	for _, e := range ents {
+		if !listed[e.Name()] {
+			extra = append(extra, e.Name())
+		}
+	}
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		return fmt.Errorf("artifact %s: files the manifest does not list: %v", f.Dir, extra)
+	}
+	if _, ok := f.Files["policy.json"]; !ok {
+		return fmt.Errorf("artifact %s: no policy.json", f.Dir)
+	}
+	return nil
+}
