@@ -20,6 +20,15 @@ const (
 	FeatAllUnixSockets  Feature = "all-unix-sockets"  // dangerously_allow_all_unix_sockets
 	FeatSOCKS5UDP       Feature = "socks5-udp"        // UDP through SOCKS5 ASSOCIATE
 	FeatLocalBinding    Feature = "local-binding"     // allow_local_binding
+	FeatNetOff          Feature = "net-off"           // no network at all
+	// FeatSystemRead is a read-restricted profile that does not read
+	// :minimal, where the sandbox always reads the system folders.
+	FeatSystemRead Feature = "system-read"
+	// FeatRemoteDeny is a deny on a network share.
+	FeatRemoteDeny Feature = "remote-deny"
+	// FeatVolumeACL is an entry needed on a volume root, which Windows
+	// would copy to every file of the volume.
+	FeatVolumeACL Feature = "volume-acl"
 )
 
 // Support is how well a target enforces a feature.
@@ -106,6 +115,18 @@ var capabilities = map[capKey]Capability{
 		"windows has no unix socket allowlist"},
 	{Windows, ModeUnelevated, FeatAllUnixSockets}: {Unenforceable,
 		"windows has no unix socket proxying"},
+	{Windows, ModeUnelevated, FeatNetOff}: {Unenforceable,
+		"unelevated windows sandboxing has no identity to scope firewall rules to, so it cannot turn the network off"},
+	{Windows, ModeElevated, FeatSystemRead}: {Unenforceable,
+		"an appcontainer always reads the windows system folders, which admit all application packages; grant \":minimal\" = \"read\""},
+	{Windows, ModeElevated, FeatRemoteDeny}: {Unenforceable,
+		"a deny on a network share needs the appcontainer model: permc never changes a server's acls"},
+	{Windows, ModeUnelevated, FeatRemoteDeny}: {Unenforceable,
+		"a deny on a network share needs the appcontainer model: permc never changes a server's acls"},
+	{Windows, ModeElevated, FeatVolumeACL}: {Unenforceable,
+		"an entry on a volume root would be copied to every file of the volume, which is neither feasible nor reversible; name narrower folders"},
+	{Windows, ModeUnelevated, FeatVolumeACL}: {Unenforceable,
+		"an entry on a volume root would be copied to every file of the volume, which is neither feasible nor reversible; name narrower folders"},
 }
 
 // Lookup returns how target t in mode m supports feature f.

@@ -124,11 +124,27 @@ func describe(r ir.FSRule) string {
 	return fmt.Sprintf("%q = %q", r.Base.String(), r.Access)
 }
 
+// TargetChecks are a backend's own enforceability findings for its target,
+// registered by the build driver. When a target has one, it replaces the
+// generic reading of the table (the backend reads the same table, with the
+// conditions only it can see).
+var TargetChecks = map[ir.Target]func(p *ir.Policy) diag.List{}
+
 // Enforceability reports, for target t, each rule of p the target cannot
 // enforce (an error) or enforces only for what exists at start (a warning).
 // On Windows a rule that only the unelevated mode cannot enforce is a
 // warning saying that mode is unusable; the manifest records it.
 func Enforceability(p *ir.Policy, t ir.Target) diag.List {
+	if check, ok := TargetChecks[t]; ok {
+		if p.Unrestricted {
+			return nil
+		}
+		diags := check(p)
+		for i := range diags {
+			diags[i].Target = string(t)
+		}
+		return append(append(diags, foreignPaths(p, t)...), unbounded(p, t)...)
+	}
 	var diags diag.List
 	unusable := map[ir.Mode]bool{}
 	for _, u := range Features(p) {
@@ -151,16 +167,23 @@ func Enforceability(p *ir.Policy, t ir.Target) diag.List {
 			diags.Add(d)
 		}
 	}
-	diags = append(diags, foreignPaths(p, t)...)
-	warnedUnbounded := map[diag.Pos]bool{}
-	if t != ir.MacOS {
-		for _, u := range Features(p) {
-			if u.f == ir.FeatUnboundedGlob && !warnedUnbounded[u.origin.Pos] {
-				warnedUnbounded[u.origin.Pos] = true
-				diags.Add(diag.Diagnostic{Pos: u.origin.Pos, Severity: diag.Warning, Code: diag.UnboundedGlob,
-					Target: string(t), Message: fmt.Sprintf(
-						"%s has an unbounded ** and no glob_scan_max_depth: the scan before each sandbox start has no depth limit", u.what)})
-			}
+	return append(append(diags, foreignPaths(p, t)...), unbounded(p, t)...)
+}
+
+// unbounded warns, on targets that expand deny globs before the sandbox
+// starts, about a ** with no depth limit.
+func unbounded(p *ir.Policy, t ir.Target) diag.List {
+	var diags diag.List
+	if t == ir.MacOS {
+		return nil
+	}
+	warned := map[diag.Pos]bool{}
+	for _, u := range Features(p) {
+		if u.f == ir.FeatUnboundedGlob && !warned[u.origin.Pos] {
+			warned[u.origin.Pos] = true
+			diags.Add(diag.Diagnostic{Pos: u.origin.Pos, Severity: diag.Warning, Code: diag.UnboundedGlob,
+				Target: string(t), Message: fmt.Sprintf(
+					"%s has an unbounded ** and no glob_scan_max_depth: the scan before each sandbox start has no depth limit", u.what)})
 		}
 	}
 	return diags

@@ -7,6 +7,7 @@ import (
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/passes"
+	"github.com/permc/permc/review"
 )
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -26,9 +27,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	switch c.format {
-	case "text", "json":
+	case "text", "json", "sarif":
 	default:
-		fmt.Fprintf(stderr, "permc check: unknown format %q: use text or json\n", c.format)
+		fmt.Fprintf(stderr, "permc check: unknown format %q: use text, json or sarif\n", c.format)
 		return exitUsage
 	}
 	res, diags := c.load()
@@ -40,9 +41,14 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	diags = diags.Sorted()
-	if c.format == "json" {
+	switch c.format {
+	case "json":
 		writeJSONDiags(stdout, diags, res)
-	} else {
+	case "sarif":
+		if err := review.WriteSARIF(stdout, diags); err != nil {
+			fmt.Fprintf(stderr, "permc check: %v\n", err)
+		}
+	default:
 		c.printDiags(stdout, diags)
 		if !diags.HasErrors() && res != nil {
 			fmt.Fprintf(stdout, "ok: %d profile(s); in effect: %s (%s)\n", len(res.Policies), res.Selected, res.Source)

@@ -25,12 +25,19 @@ type command struct {
 
 var commands []command
 
+// platformInner runs the second stage of an OS's launcher, when args ask
+// for it.
+var platformInner func(args []string) (int, bool)
+
 func init() {
 	commands = []command{
 		{"check", "report diagnostics for the configs, per target", runCheck},
 		{"build", "write artifacts per profile (-o DIR), or compare them (--check)", runBuild},
+		{"explain", "why a path or host is allowed or denied: permc explain PATH [--write] | --host HOST[:PORT]", runExplain},
+		{"diff", "semantic difference of two configs or build folders: permc diff OLD NEW", runDiff},
 
 		{"run", "run a command in the sandbox: permc run [flags] -- CMD [ARGS...]", runRun},
+		{"proxy", "serve the profile's domain-filtering proxy on its proxy_url and socks_url", runProxy},
 		{"migrate", "print older sandbox settings as permission-profile TOML", runMigrate},
 		{"version", "print permc's version and artifact format version", runVersion},
 	}
@@ -43,6 +50,11 @@ func main() {
 func realMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == linux.InnerArg {
 		return linux.Inner()
+	}
+	if platformInner != nil {
+		if code, ok := platformInner(args); ok {
+			return code
+		}
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)

@@ -1,0 +1,347 @@
+package winacl
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
+)
+
+// lookup reads ir's capability table for Windows.
+func lookup(m ir.Mode, f ir.Feature) ir.Capability { return ir.Lookup(ir.Windows, m, f) }
+
+// found is one use of a feature.
+type found struct {
+	feat   ir.Feature
+	origin ir.Origin
+	ofRule bool
+}
+
+// detect finds every feature p uses on Windows in model-independent
+// terms, plus the model-dependent local ones.
+func detect(p *ir.Policy, model Model) []found {
+	rules := applicable(p)
+	out := detectRead(p, rules)
+	for i := range rules {
+		out = append(out, detectRule(p, rules, i)...)
+	}
+	out = append(out, detectNet(p)...)
+	return append(out, detectLocal(p, rules, model)...)
+}
+
+// applicable returns the rules that mean something on Windows.
+func applicable(p *ir.Policy) []ir.FSRule {
+	var out []ir.FSRule
+	for _, r := range p.FS.Rules {
+		if _, ok := Template(r); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func detectRead(p *ir.Policy, rules []ir.FSRule) []found {
+	if !readRestricted(p) {
+		return nil
+	}
+	if r, ok := findBase(rules, ir.BaseRoot); ok {
+		return []found{{ir.FeatRootDeny, r.Origin, true}, {ir.FeatReadRestricted, r.Origin, true}}
+	}
+	return []found{{ir.FeatReadRestricted, p.Origin, false}}
+}
+
+func findBase(rules []ir.FSRule, b ir.BaseKind) (ir.FSRule, bool) {
+	for _, r := range rules {
+		if r.Base == b {
+			return r, true
+		}
+	}
+	return ir.FSRule{}, false
+}
+
+func detectRule(p *ir.Policy, rules []ir.FSRule, i int) []found {
+	r := rules[i]
+	at := func(f ir.Feature) found { return found{f, r.Origin, true} }
+	var out []found
+	switch {
+	case r.Glob && r.Access == ir.Deny:
+		out = append(out, at(ir.FeatDenyGlob))
+		if strings.Contains(r.Path, "**") && p.FS.GlobScanMaxDepth == 0 {
+			out = append(out, at(ir.FeatUnboundedGlob))
+		}
+	case r.Glob && !trailingDoubleStar(r.Path):
+		out = append(out, at(ir.FeatAccessGlob))
+	case r.Access == ir.Deny && r.Base != ir.BaseRoot && insideAny(rules, r, grants):
+		out = append(out, at(ir.FeatDenyCarveout))
+	}
+	if r.Access != ir.Deny && insideAny(rules, r, denies) {
+		out = append(out, at(ir.FeatReopenUnderDeny))
+	}
+	if r.Access == ir.Read && insideAny(rules, r, writes) {
+		out = append(out, at(ir.FeatReadInWrite))
+	}
+	return out
+}
+
+func grants(a ir.Access) bool { return a != ir.Deny }
+func denies(a ir.Access) bool { return a == ir.Deny }
+func writes(a ir.Access) bool { return a == ir.Write }
+
+// trailingDoubleStar reports whether the only glob of path is a final
+// "**" component, which Windows grants as inheritance below a folder.
+func trailingDoubleStar(path string) bool {
+	rest, ok := strings.CutSuffix(strings.ReplaceAll(path, `\`, "/"), "/**")
+	return ok && !ir.HasGlobMeta(rest)
+}
+
+// insideAny reports whether some other non-glob rule with an access that
+// want accepts strictly contains r. Without a machine, paths of
+// different bases are compared only through :root, which contains all.
+func insideAny(rules []ir.FSRule, r ir.FSRule, want func(ir.Access) bool) bool {
+	for _, o := range rules {
+		if o.Glob || !want(o.Access) || o.Key() == r.Key() {
+			continue
+		}
+		if o.Base == ir.BaseRoot {
+			// :root contains every grant's path, but a :root deny is the
+			// absence of a grant, not a carve-out a rule reopens.
+			if o.Access != ir.Deny {
+				return true
+			}
+			continue
+		}
+		if contains(o, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(o, r ir.FSRule) bool {
+	if o.Base != r.Base {
+		return false
+	}
+	switch o.Base {
+	case ir.BaseHome, ir.BaseWorkspaceRoots, ir.BaseAbs:
+	default:
+		return false // the other bases take no subpath
+	}
+	oc, rc := relComps(o), relComps(r)
+	if len(oc) >= len(rc) {
+		return false
+	}
+	for i := range oc {
+		if !strings.EqualFold(oc[i], rc[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func relComps(r ir.FSRule) []string {
+	if r.Base == ir.BaseAbs {
+		c, _ := ir.SplitPath(ir.Windows, r.Path)
+		return c
+	}
+	if r.Path == "" {
+		return nil
+	}
+	return strings.Split(r.Path, "/")
+}
+
+func detectNet(p *ir.Policy) []found {
+	var out []found
+	n := &p.Net
+	o, of := netOrigin(p)
+	switch n.Mode() {
+	case ir.NetProxied:
+		out = append(out, found{ir.FeatNetProxied, o, of})
+		if n.EnableSOCKS5 && n.EnableSOCKS5UDP {
+			out = append(out, found{ir.FeatSOCKS5UDP, o, of})
+		}
+	case ir.NetFull:
+		out = append(out, found{ir.FeatNetFull, o, of})
+	case ir.NetOff:
+		out = append(out, found{ir.FeatNetOff, o, of})
+	}
+	if n.AllowLocalBinding && n.Mode() != ir.NetOff {
+		out = append(out, keyFound(p, ir.FeatLocalBinding, "allow_local_binding"))
+	}
+	for _, s := range n.AllowedUnixSockets() {
+		out = append(out, found{ir.FeatUnixSocketAllow, s.Origin, true})
+	}
+	if n.DangerouslyAllowAllUnixSockets {
+		out = append(out, keyFound(p, ir.FeatAllUnixSockets, "dangerously_allow_all_unix_sockets"))
+	}
+	return out
+}
+
+// netOrigin is where the network setting was written: enabled, then the
+// domains table, then the profile.
+func netOrigin(p *ir.Policy) (ir.Origin, bool) {
+	for _, k := range []string{"enabled", "domains"} {
+		if o, ok := p.Net.Origins[k]; ok {
+			return o, true
+		}
+	}
+	if len(p.Net.Domains) > 0 {
+		return p.Net.Domains[0].Origin, true
+	}
+	return p.Origin, false
+}
+
+func keyFound(p *ir.Policy, f ir.Feature, key string) found {
+	if o, ok := p.Net.Origins[key]; ok {
+		return found{f, o, true}
+	}
+	o, of := netOrigin(p)
+	return found{f, o, of}
+}
+
+// detectLocal finds the features of localCaps.
+func detectLocal(p *ir.Policy, rules []ir.FSRule, model Model) []found {
+	var out []found
+	if readRestricted(p) && !readsMinimal(p) {
+		out = append(out, systemReadFound(p, rules))
+	}
+	for _, r := range rules {
+		if volumeACL(r, rules, model) {
+			out = append(out, found{ir.FeatVolumeACL, r.Origin, true})
+		}
+		if model != ModelAppContainer && r.Access == ir.Deny && isUNC(r) {
+			out = append(out, found{ir.FeatRemoteDeny, r.Origin, true})
+		}
+	}
+	return out
+}
+
+func systemReadFound(p *ir.Policy, rules []ir.FSRule) found {
+	for _, b := range []ir.BaseKind{ir.BaseMinimal, ir.BaseRoot} {
+		if r, ok := findBase(rules, b); ok {
+			return found{ir.FeatSystemRead, r.Origin, true}
+		}
+	}
+	return found{ir.FeatSystemRead, p.Origin, false}
+}
+
+func isUNC(r ir.FSRule) bool {
+	if r.Base != ir.BaseAbs {
+		return false
+	}
+	c, ok := ir.SplitPath(ir.Windows, r.Path)
+	return ok && strings.HasPrefix(c[0], `\\`)
+}
+
+// volumeACL reports whether r needs entries on a volume root: a grant on
+// :root that writes, or a volume-root rule whose access differs from
+// what the token gives without entries.
+func volumeACL(r ir.FSRule, rules []ir.FSRule, model Model) bool {
+	base := ir.Read
+	if model == ModelAppContainer {
+		base = ir.Deny
+	}
+	if r.Base == ir.BaseRoot {
+		return r.Access == ir.Write && model != ModelAppContainer
+	}
+	c, ok := ir.SplitPath(ir.Windows, r.Path)
+	if r.Base != ir.BaseAbs || !ok || len(c) != 1 || r.Glob {
+		return false
+	}
+	root, hasRoot := findBase(rules, ir.BaseRoot)
+	return r.Access != base || (hasRoot && root.Access == ir.Write)
+}
+
+// findings classifies the features of p for mode, rule findings first
+// (by position), then those of the profile as a whole.
+func findings(p *ir.Policy, mode ir.Mode, model Model) []Finding {
+	var out []Finding
+	for _, f := range detect(p, model) {
+		c := lookup(mode, f.feat)
+		if c.Support == ir.Enforced {
+			continue
+		}
+		out = append(out, Finding{Feature: string(f.feat), Support: c.Support.String(),
+			Message: c.Why, Origin: f.origin, OfRule: f.ofRule})
+	}
+	out = append(out, networkNotes(p, mode, model)...)
+	sortFindings(out)
+	return dedupFindings(out)
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.OfRule != b.OfRule {
+			return a.OfRule
+		}
+		if a.Origin.Pos != b.Origin.Pos {
+			return a.Origin.Pos.Before(b.Origin.Pos)
+		}
+		if a.Support != b.Support {
+			return supportRank(a.Support) < supportRank(b.Support)
+		}
+		return false
+	})
+}
+
+func supportRank(s string) int {
+	switch s {
+	case "unenforceable":
+		return 0
+	case "snapshot":
+		return 1
+	}
+	return 2
+}
+
+func dedupFindings(fs []Finding) []Finding {
+	var out []Finding
+	seen := map[Finding]bool{}
+	for _, f := range fs {
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func firstUnenforceable(fs []Finding) *Finding {
+	for i := range fs {
+		if fs[i].Support == ir.Unenforceable.String() {
+			f := fs[i]
+			return &f
+		}
+	}
+	return nil
+}
+
+// Check returns the Windows diagnostics of p, per mode: an error at each
+// rule a mode cannot enforce, a warning for each snapshot and for each
+// network path per-user firewall rules cannot close. Messages name the
+// mode; Target is "windows".
+func Check(p *ir.Policy) diag.List {
+	var l diag.List
+	if p == nil || p.Unrestricted {
+		return l
+	}
+	for _, mode := range ir.Modes(ir.Windows) {
+		for _, f := range findings(p, mode, modelFor(p, mode)) {
+			l.Add(diagnostic(mode, f))
+		}
+	}
+	return l
+}
+
+func diagnostic(mode ir.Mode, f Finding) diag.Diagnostic {
+	d := diag.Diagnostic{Pos: f.Origin.Pos, Severity: diag.Warning, Code: diag.Unenforceable,
+		Target: string(ir.Windows), Message: string(mode) + " mode: " + f.Message}
+	switch f.Support {
+	case ir.Unenforceable.String():
+		d.Severity = diag.Error
+	case ir.Snapshot.String():
+		d.Code = diag.GlobSnapshot
+	}
+	return d
+}

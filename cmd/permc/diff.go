@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/permc/permc/frontend"
+	"github.com/permc/permc/passes"
+	"github.com/permc/permc/review"
+)
+
+const diffUsage = "usage: permc diff [flags] OLD NEW   (each a config file or a folder written by permc build)"
+
+func runDiff(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := newFlagSet("diff", stderr)
+	c.register(fs, false)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(stderr, diffUsage)
+		return exitUsage
+	}
+	if len(c.configs) > 0 || len(c.binds) > 0 {
+		fmt.Fprintln(stderr, "permc diff: -c and --bind do not apply: each side is OLD or NEW, and roots are bound to synthetic paths")
+		return exitUsage
+	}
+	targets, err := c.parseTargets()
+	if err != nil {
+		fmt.Fprintf(stderr, "permc diff: %v\n", err)
+		return exitUsage
+	}
+	switch c.format {
+	case "text", "json", "markdown":
+	default:
+		fmt.Fprintf(stderr, "permc diff: unknown format %q: use text, markdown or json\n", c.format)
+		return exitUsage
+	}
+	o := review.SideOptions{
+		Frontend: frontend.Options{SystemLayers: c.systemLayers, Requirements: c.requirements},
+		Passes:   passes.Options{Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox},
+	}
+	var sides [2]*review.Side
+	for i, arg := range pos {
+		s, diags, err := review.LoadSide(arg, o)
+		if err != nil {
+			fmt.Fprintf(stderr, "permc diff: %v\n", err)
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, review.ErrNotSide) {
+				return exitUsage
+			}
+			return exitNo
+		}
+		if c.verbose || diags.HasErrors() {
+			c.printDiags(stderr, diags.Sorted())
+		}
+		if s == nil {
+			fmt.Fprintf(stderr, "permc diff: %s has errors; no answer\n", arg)
+			return exitNo
+		}
+		sides[i] = s
+	}
+	r := review.Diff(sides[0], sides[1], review.Options{Targets: targets, Profile: c.profile})
+	switch c.format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(r)
+	case "markdown":
+		review.WriteDiffMarkdown(stdout, r)
+	default:
+		review.WriteDiffText(stdout, r)
+	}
+	if r.Widened {
+		return exitNo
+	}
+	return exitOK
+}
