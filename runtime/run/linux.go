@@ -3,6 +3,7 @@
 package run
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"syscall"
@@ -71,7 +72,9 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 	}
 	o.maskFile = mask
 	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
-	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask})
+	pj, _ := json.Marshal(o.Policy)
+	cache := newGlobCache(o.StateDir, pj)
+	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand})
 	if rd.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}
 	}
