@@ -63,7 +63,24 @@ func (s *Server) headError(c net.Conn, err error) {
 		s.reply(c, se.code, "", se.msg, false)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.reply(c, http.StatusRequestTimeout, "", "request head not received in time", false)
+	default:
+		return
 	}
+	s.linger(c)
+}
+
+// linger half-closes a connection the proxy is about to close after an
+// error response, and reads what the client still sends for a moment, so
+// the client sees the response instead of a reset. Only the handler's
+// goroutine may call it: it reads the connection.
+func (s *Server) linger(c net.Conn) {
+	cw, ok := c.(closeWriter)
+	if !ok {
+		return
+	}
+	cw.CloseWrite()
+	c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	io.CopyN(io.Discard, c, 256<<10)
 }
 
 // reply writes a response of the proxy's own, with a text body. reason,
@@ -96,6 +113,9 @@ func (s *Server) refuse(c net.Conn, req *request, d *Decision) bool {
 		code = http.StatusBadRequest
 	}
 	s.reply(c, code, d.Reason.String(), "refused: "+d.Explain(), keep)
+	if !keep {
+		s.linger(c)
+	}
 	return keep
 }
 
@@ -109,6 +129,7 @@ func (s *Server) dialError(c net.Conn, d *Decision, err error) {
 		code = http.StatusGatewayTimeout
 	}
 	s.reply(c, code, "", fmt.Sprintf("cannot reach %s: %v", d.target(), err), false)
+	s.linger(c)
 }
 
 func isTimeout(err error) bool {
@@ -348,7 +369,14 @@ func (e *exchange) run(rest []byte) bool {
 	// until it reports on bodyDone.
 	e.cr.idle = e.s.opts.IdleTimeout
 	bodyDone := make(chan error, 1)
-	go func() { bodyDone <- e.copyBody(uw) }()
+	go func() {
+		err := e.copyBody(uw)
+		if err != nil {
+			// The origin waits for a body that will not come.
+			e.up.Close()
+		}
+		bodyDone <- err
+	}()
 
 	bud := &budget{r: e.up, left: 1 << 20}
 	ur := bufio.NewReaderSize(io.MultiReader(strings.NewReader(string(rest)), bud), 4<<10)
@@ -555,13 +583,33 @@ func (e *exchange) writeResponse(resp *http.Response, keep bool) (bool, error) {
 		}
 		return keep, err
 	}
-	cw := httputil.NewChunkedWriter(e.c)
-	if _, err := io.Copy(cw, resp.Body); err != nil {
-		return false, err
+	return keep, copyChunked(e.c, resp.Body)
+}
+
+// copyChunked writes r to w in chunked encoding, one chunk per read, each
+// flushed at once so streamed responses are not held back.
+func copyChunked(w io.Writer, r io.Reader) error {
+	bw := bufio.NewWriterSize(w, 32<<10+16)
+	cw := httputil.NewChunkedWriter(bw)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			cw.Write(buf[:n])
+			if ferr := bw.Flush(); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
 	}
 	cw.Close()
-	_, err := io.WriteString(e.c, "\r\n")
-	return keep, err
+	bw.WriteString("\r\n")
+	return bw.Flush()
 }
 
 // writeRespHead writes a status line and header.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/permc/permc/ir"
@@ -75,6 +76,10 @@ func (d *Decision) Explain() string {
 		}
 		return fmt.Sprintf("%s denied by %s", target, ruleText(d.Rule))
 	case ReasonNotAllowlisted:
+		if _, ok := host.ParseIP(d.Host); ok {
+			return fmt.Sprintf("%s is not allowlisted: no allow rule matches %q "+
+				"(wildcards never match an ip address: allow it exactly)", target, d.Host)
+		}
 		return fmt.Sprintf("%s is not allowlisted: no allow rule matches %q", target, d.Host)
 	case ReasonLocalGuard:
 		return d.explainGuard(target)
@@ -223,7 +228,7 @@ func (p *Policy) localhost(d Decision) Decision {
 		d.Reason, d.Addr, d.Guard = ReasonLocalGuard, loopbackAddrs[0], g
 		return d
 	}
-	d.Addrs = loopbackAddrs
+	d.Addrs = append([]netip.Addr(nil), loopbackAddrs...)
 	return d
 }
 
@@ -237,7 +242,6 @@ func (p *Policy) resolve(ctx context.Context, d Decision) Decision {
 		d.Reason, d.Err = ReasonLookupFailed, err
 		return d
 	}
-	seen := make(map[netip.Addr]bool, len(addrs))
 	out := make([]netip.Addr, 0, len(addrs))
 	for _, a := range addrs {
 		if !a.IsValid() {
@@ -255,8 +259,7 @@ func (p *Policy) resolve(ctx context.Context, d Decision) Decision {
 			d.Reason, d.Addr, d.Rule = ReasonDenied, a, &p.rules[v.Deny.ID]
 			return d
 		}
-		if !seen[a] {
-			seen[a] = true
+		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}

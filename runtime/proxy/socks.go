@@ -71,6 +71,9 @@ func (s *Server) handleSOCKS(c net.Conn) {
 		socksReply(c, rep, netip.AddrPort{})
 		return
 	}
+	// The handshake is done; the lookup and dial have their own timeout,
+	// and the reply gets a write deadline of its own.
+	c.SetDeadline(time.Time{})
 	switch {
 	case req.cmd == socksConnect:
 		s.socksConnect(c, req)
@@ -157,7 +160,9 @@ func socksReply(c net.Conn, rep byte, bound netip.AddrPort) error {
 		bound = netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 	}
 	msg := append([]byte{socksVersion, rep, 0}, socksAddr(bound)...)
+	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	_, err := c.Write(msg)
+	c.SetWriteDeadline(time.Time{})
 	return err
 }
 
@@ -190,7 +195,6 @@ func (s *Server) socksConnect(c net.Conn, req socksRequest) {
 		up.Close()
 		return
 	}
-	c.SetDeadline(time.Time{})
 	if len(rest) > 0 {
 		if _, err := c.Write(rest); err != nil {
 			up.Close()

@@ -113,6 +113,9 @@ func (u *upstream) tunnel(ctx context.Context, s *Server, p *url.URL, target net
 	if err != nil {
 		return nil, nil, err
 	}
+	if s.isSelf(addr) {
+		return nil, nil, fmt.Errorf("upstream proxy %s is this proxy: %w", p.Redacted(), errSelf)
+	}
 	c, err := s.opts.Dialer.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
 		return nil, nil, fmt.Errorf("upstream proxy %s: %w", p.Redacted(), err)
@@ -208,7 +211,7 @@ func connectSOCKS5(c net.Conn, p *url.URL, target netip.AddrPort) error {
 	if _, err := c.Write(req); err != nil {
 		return err
 	}
-	rep, err := readSOCKSReply(c)
+	rep, _, err := readSOCKSReply(c)
 	if err != nil {
 		return err
 	}
@@ -240,14 +243,15 @@ func socksLogin(c net.Conn, user *url.Userinfo) error {
 	return nil
 }
 
-// readSOCKSReply reads a SOCKS5 reply and its bound address.
-func readSOCKSReply(c io.Reader) (byte, error) {
+// readSOCKSReply reads a SOCKS5 reply and its bound address (invalid
+// when the server sent a name).
+func readSOCKSReply(c io.Reader) (byte, netip.AddrPort, error) {
 	var h [4]byte
 	if _, err := io.ReadFull(c, h[:]); err != nil {
-		return 0, err
+		return 0, netip.AddrPort{}, err
 	}
 	if h[0] != socksVersion {
-		return 0, errors.New("bad socks5 reply")
+		return 0, netip.AddrPort{}, errors.New("bad socks5 reply")
 	}
 	var n int
 	switch h[3] {
@@ -258,16 +262,22 @@ func readSOCKSReply(c io.Reader) (byte, error) {
 	case atypDomain:
 		var l [1]byte
 		if _, err := io.ReadFull(c, l[:]); err != nil {
-			return 0, err
+			return 0, netip.AddrPort{}, err
 		}
 		n = int(l[0])
 	default:
-		return 0, errors.New("bad socks5 reply address type")
+		return 0, netip.AddrPort{}, errors.New("bad socks5 reply address type")
 	}
-	if _, err := io.ReadFull(c, make([]byte, n+2)); err != nil {
-		return 0, err
+	b := make([]byte, n+2)
+	if _, err := io.ReadFull(c, b); err != nil {
+		return 0, netip.AddrPort{}, err
 	}
-	return h[1], nil
+	var bound netip.AddrPort
+	if h[3] != atypDomain {
+		a, _ := netip.AddrFromSlice(b[:n])
+		bound = netip.AddrPortFrom(a, binary.BigEndian.Uint16(b[n:]))
+	}
+	return h[1], bound, nil
 }
 
 // socksAddr encodes an address as SOCKS5 ATYP, address and port.
