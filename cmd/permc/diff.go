@@ -43,7 +43,9 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	o := review.SideOptions{
 		Frontend: frontend.Options{SystemLayers: c.systemLayers, Requirements: c.requirements},
-		Passes:   passes.Options{Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox},
+		// --profile only narrows the report: selecting it on a side that
+		// lacks it would be an error, and the selection is compared too.
+		Passes: passes.Options{ConfigProfile: c.configProfile, Sandbox: c.sandbox},
 	}
 	var sides [2]*review.Side
 	for i, arg := range pos {

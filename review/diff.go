@@ -1,0 +1,255 @@
+package review
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
+)
+
+// Report is the semantic difference between two sides.
+type Report struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+	// Targets are the targets compared.
+	Targets []ir.Target `json:"targets"`
+	// InEffect is set when the policy in effect changed.
+	InEffect *InEffect `json:"in_effect,omitempty"`
+	// Profiles are the profiles that were added, removed or changed.
+	Profiles []ProfileDiff `json:"profiles"`
+	// Unchanged names the profiles whose decisions are the same.
+	Unchanged []string `json:"unchanged,omitempty"`
+	// Widened is the answer: some access is wider on the new side.
+	Widened bool `json:"widened"`
+}
+
+// InEffect is a change of the policy in effect.
+type InEffect struct {
+	Old string `json:"old"`
+	New string `json:"new"`
+	// Diff compares the two policies, when both sides have them.
+	Diff *ProfileDiff `json:"diff,omitempty"`
+	// Widens is set when the change widens access.
+	Widens bool `json:"widens"`
+}
+
+// Profile statuses.
+const (
+	Added   = "added"
+	Removed = "removed"
+	Changed = "changed"
+)
+
+// ProfileDiff is what changed in one profile.
+type ProfileDiff struct {
+	Name    string          `json:"name"`
+	Status  string          `json:"status"`
+	Widened bool            `json:"widened"`
+	Paths   []PathChange    `json:"paths,omitempty"`
+	Network []SettingChange `json:"network,omitempty"`
+	Hosts   []HostChange    `json:"hosts,omitempty"`
+	Sockets []SocketChange  `json:"unix_sockets,omitempty"`
+}
+
+func (d *ProfileDiff) empty() bool {
+	return len(d.Paths)+len(d.Network)+len(d.Hosts)+len(d.Sockets) == 0
+}
+
+// PathChange is a path whose access differs, on some targets.
+type PathChange struct {
+	// Path is the probe in the config's terms: ~/x, <workspace>/x,
+	// $TMPDIR, an absolute path; "…" stands for any entry below.
+	Path    string      `json:"path"`
+	Targets []ir.Target `json:"targets"`
+	From    ir.Access   `json:"from"` // deny means no access
+	To      ir.Access   `json:"to"`
+	Widens  bool        `json:"widens"`
+	Old     *Rule       `json:"old_rule,omitempty"` // nil: no entry covered it
+	New     *Rule       `json:"new_rule,omitempty"`
+}
+
+// Options control a diff.
+type Options struct {
+	Targets []ir.Target
+	// Profile restricts the report to one profile.
+	Profile string
+}
+
+// Diff compares two sides.
+func Diff(old, new *Side, o Options) *Report {
+	r := &Report{Old: old.Label, New: new.Label, Targets: o.Targets, Profiles: []ProfileDiff{}}
+	for _, n := range names(old, new) {
+		if o.Profile != "" && n != o.Profile {
+			continue
+		}
+		a, b := old.Policies[n], new.Policies[n]
+		switch {
+		case a == nil:
+			// A new profile can be selected: it widens, unless it is a
+			// built-in, which exists on both sides whether or not it was
+			// compiled (the policy in effect is compared below).
+			r.add(ProfileDiff{Name: n, Status: Added, Widened: !builtinName(n)})
+		case b == nil:
+			r.add(ProfileDiff{Name: n, Status: Removed})
+		default:
+			d := Compare(a, b, o.Targets)
+			if d.empty() {
+				r.Unchanged = append(r.Unchanged, n)
+				continue
+			}
+			r.add(*d)
+		}
+	}
+	if old.Selected != new.Selected && old.Selected != "" && new.Selected != "" {
+		ie := &InEffect{Old: old.Selected, New: new.Selected}
+		a, b := old.Policies[old.Selected], new.Policies[new.Selected]
+		if a != nil && b != nil {
+			ie.Diff = Compare(a, b, o.Targets)
+			ie.Diff.Name = old.Selected + " → " + new.Selected
+			ie.Widens = ie.Diff.Widened
+		}
+		r.InEffect = ie
+		r.Widened = r.Widened || ie.Widens
+	}
+	return r
+}
+
+func (r *Report) add(d ProfileDiff) {
+	r.Profiles = append(r.Profiles, d)
+	r.Widened = r.Widened || d.Widened
+}
+
+// builtinName reports whether n is a built-in or the older settings.
+func builtinName(n string) bool {
+	return passes.IsBuiltin(n) || strings.HasPrefix(n, passes.LegacyName(""))
+}
+
+// Compare returns what changed from policy a to policy b, over the probe
+// set of both, on each target.
+func Compare(a, b *ir.Policy, targets []ir.Target) *ProfileDiff {
+	d := &ProfileDiff{Name: b.Name, Status: Changed}
+	d.Paths = comparePaths(a, b, targets)
+	d.Network = compareSettings(a, b)
+	d.Hosts = compareHosts(a, b)
+	d.Sockets = compareSockets(a, b)
+	for _, c := range d.Paths {
+		d.Widened = d.Widened || c.Widens
+	}
+	for _, c := range d.Network {
+		d.Widened = d.Widened || c.Widens
+	}
+	for _, c := range d.Hosts {
+		d.Widened = d.Widened || c.Widens
+	}
+	for _, c := range d.Sockets {
+		d.Widened = d.Widened || c.Widens
+	}
+	return d
+}
+
+// rank orders accesses by how much they grant.
+func rank(a ir.Access) int {
+	switch a {
+	case ir.Write:
+		return 2
+	case ir.Read:
+		return 1
+	}
+	return 0
+}
+
+// pathChange is one probe's change on one target.
+type pathChange struct {
+	probe    probe
+	from, to ir.Access
+	old, new *Rule
+}
+
+func (c pathChange) key() string {
+	return strings.Join([]string{c.probe.label, c.from.String(), c.to.String(), ruleKey(c.old), ruleKey(c.new)}, "\x00")
+}
+
+func ruleKey(r *Rule) string {
+	if r == nil {
+		return ""
+	}
+	return r.Entry + "\x00" + r.At
+}
+
+// comparePaths decides every probe on both sides and keeps the changes,
+// dropping a change that only repeats its ancestor's.
+func comparePaths(a, b *ir.Policy, targets []ir.Target) []PathChange {
+	byKey := map[string]*PathChange{}
+	var order []string
+	for _, t := range targets {
+		bind := Synthetic[t]
+		var kept []pathChange
+		probes := probeSet(t, a, b)
+		sort.SliceStable(probes, func(i, j int) bool { return len(probes[i].comps) < len(probes[j].comps) })
+		for _, pr := range probes {
+			path := ir.JoinPath(t, pr.comps)
+			da, db := ir.Decide(a, t, bind, path), ir.Decide(b, t, bind, path)
+			if da.Access() == db.Access() {
+				continue
+			}
+			c := pathChange{probe: pr, from: da.Access(), to: db.Access(), old: ruleOf(a, da.By), new: ruleOf(b, db.By)}
+			if repeatsAncestor(t, c, kept) {
+				continue
+			}
+			kept = append(kept, c)
+			k := c.key()
+			if pc := byKey[k]; pc != nil {
+				if pc.Targets[len(pc.Targets)-1] != t {
+					pc.Targets = append(pc.Targets, t)
+				}
+				continue
+			}
+			byKey[k] = &PathChange{Path: pr.label, Targets: []ir.Target{t}, From: c.from, To: c.to,
+				Widens: rank(c.to) > rank(c.from), Old: plain(c.old), New: plain(c.new)}
+			order = append(order, k)
+		}
+	}
+	out := make([]PathChange, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// plain drops the target's concrete path from a rule, so that one change
+// reads the same on every target.
+func plain(r *Rule) *Rule {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	if c.Kind == ir.MatchRule || c.Kind == ir.MatchDenyGlob {
+		c.Path = ""
+	}
+	return &c
+}
+
+// repeatsAncestor reports whether a kept change at an ancestor of c's
+// path is the same change, by the same entries.
+func repeatsAncestor(t ir.Target, c pathChange, kept []pathChange) bool {
+	for _, k := range kept {
+		if len(k.probe.comps) >= len(c.probe.comps) || k.from != c.from || k.to != c.to ||
+			ruleKey(k.old) != ruleKey(c.old) || ruleKey(k.new) != ruleKey(c.new) {
+			continue
+		}
+		anc := true
+		for i := range k.probe.comps {
+			if !strings.EqualFold(k.probe.comps[i], c.probe.comps[i]) ||
+				t != ir.Windows && k.probe.comps[i] != c.probe.comps[i] {
+				anc = false
+				break
+			}
+		}
+		if anc {
+			return true
+		}
+	}
+	return false
+}
