@@ -113,3 +113,23 @@ var MacOSAliases = [][2]string{
 // protect them. Every entry owned by root that others cannot read is
 // masked, unless it contains a workspace root.
 var RootSecretDirs = []string{"/etc", "/etc/ssh", "/etc/ssl", "/etc/sudoers.d", "/root", "/var/lib", "/var/log", "/var/backups"}
+
+// ProxyEnv lists the environment variables tools read for a proxy, by the
+// kind of listener they want: "http" for HTTP(S) and websocket proxies,
+// "socks" for SOCKS5 with names resolved at the proxy (socks5h://), and
+// "none" for the exclusion lists, which permc empties.
+var ProxyEnv = map[string][]string{
+	"http": {
+		"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+		"WS_PROXY", "WSS_PROXY", "ws_proxy", "wss_proxy",
+		"npm_config_proxy", "npm_config_http_proxy", "npm_config_https_proxy",
+		"NPM_CONFIG_PROXY", "NPM_CONFIG_HTTP_PROXY", "NPM_CONFIG_HTTPS_PROXY",
+		"YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", "BUNDLE_HTTP_PROXY", "BUNDLE_HTTPS_PROXY",
+		"PIP_PROXY", "DOCKER_HTTP_PROXY", "DOCKER_HTTPS_PROXY",
+	},
+	"socks": {"ALL_PROXY", "all_proxy", "FTP_PROXY", "ftp_proxy"},
+	"none": {
+		"NO_PROXY", "no_proxy", "npm_config_noproxy", "NPM_CONFIG_NOPROXY",
+		"YARN_NO_PROXY", "BUNDLE_NO_PROXY",
+	},
+}

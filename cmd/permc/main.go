@@ -51,6 +51,9 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == linux.InnerArg {
 		return linux.Inner()
 	}
+	if len(args) == 1 && args[0] == linux.RelayArg {
+		return linux.Relay()
+	}
 	if platformInner != nil {
 		if code, ok := platformInner(args); ok {
 			return code

@@ -25,10 +25,6 @@ import (
 // The Landlock backend sets it; nil means no Landlock layer.
 var ApplyLandlock func(raw json.RawMessage) error
 
-// StartRelay starts the proxy relay inside the sandbox before the command;
-// the proxy package sets it. It must return once the relay listens.
-var StartRelay func(spec *RelaySpec) error
-
 // Inner is the inner stage: it runs inside bwrap, finishes the sandbox and
 // execs the command. It returns only on failure, with the exit status.
 func Inner() int {
@@ -48,16 +44,13 @@ func Inner() int {
 	if err := checkNoCapabilities(); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
-	if err := closeInherited(fdStatus); err != nil {
-		return fail(ExitSetup, "sandbox setup: %v", err)
-	}
 	if spec.Relay != nil {
-		if StartRelay == nil {
-			return fail(ExitSetup, "sandbox setup: the network is filtered but this permc has no relay")
-		}
-		if err := StartRelay(spec.Relay); err != nil {
+		if err := startRelay(spec.Relay); err != nil {
 			return fail(ExitSetup, "sandbox setup: proxy relay: %v", err)
 		}
+	}
+	if err := closeInherited(fdStatus); err != nil {
+		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
 	path, code, err := lookPath(spec)
 	if err != nil {

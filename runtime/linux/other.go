@@ -11,8 +11,8 @@ import (
 // ApplyLandlock is unused off Linux.
 var ApplyLandlock func(raw json.RawMessage) error
 
-// StartRelay is unused off Linux.
-var StartRelay func(spec *RelaySpec) error
+// Relay fails off Linux.
+func Relay() int { return ExitSetup }
 
 // Launch is the Linux sandbox; it cannot run on this OS.
 type Launch struct {

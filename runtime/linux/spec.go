@@ -48,7 +48,19 @@ type Spec struct {
 // RelaySpec tells the inner stage where the proxy relay listens inside the
 // sandbox and which descriptor reaches the host side.
 type RelaySpec struct {
-	Listeners []string `json:"listeners"` // host:port inside the network namespace
+	Listeners []RelayListener `json:"listeners"`
+	// DirFD is the descriptor of permc's private socket directory, as the
+	// inner stage receives it.
+	DirFD int `json:"dir_fd"`
+	// Seccomp is the relay's filter: the command's, with Unix sockets
+	// allowed so it can reach the proxy.
+	Seccomp []byte `json:"seccomp"`
+}
+
+// RelayListener is one listener of the relay.
+type RelayListener struct {
+	Addr   string `json:"addr"`   // host:port inside the network namespace
+	Socket string `json:"socket"` // the proxy's socket name in the directory
 }
 
 // Status records written by the inner stage on fdStatus. "R" means every

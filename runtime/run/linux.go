@@ -53,6 +53,22 @@ func Run(o *Options) (int, error) {
 	if err != nil {
 		return ExitSetup, err
 	}
+	if o.Policy.Net.Mode() == ir.NetProxied {
+		hp, err := o.startProxy()
+		if err != nil {
+			return ExitSetup, fail(ExitSetup, "starting the proxy: %v", err)
+		}
+		defer hp.close()
+		arch, _ := seccomp.NativeArch()
+		fd := linux.FirstMountFD + len(l.MountFiles)
+		spec, err := o.relaySpec(fd, arch)
+		if err != nil {
+			return ExitSetup, fail(ExitSetup, "proxy relay: %v", err)
+		}
+		l.MountFiles = append(l.MountFiles, hp.dirf)
+		l.Spec.Relay = spec
+		l.Spec.Env = proxyEnv(l.Spec.Env, &o.Policy.Net)
+	}
 	code, rerr := l.Run()
 	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {
 		return code, fail(code, "%v", rerr)
@@ -98,9 +114,6 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		NetNamespace: mode != ir.NetFull,
 		MountArgs:    append(res.Args(), rootSecrets(o.Policy, res.Binding(), o.maskFile)...),
 		Stdin:        o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
-	}
-	if mode == ir.NetProxied {
-		return nil, fail(ExitSetup, "domain-filtered network needs the proxy, which this permc does not start yet; refusing to run without it")
 	}
 	return l, nil
 }

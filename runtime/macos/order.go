@@ -1,0 +1,83 @@
+package macos
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/permc/permc/backend/seatbelt"
+)
+
+// boundRule is one rule template bound to one path of this machine.
+type boundRule struct {
+	ref   *seatbelt.RuleRef
+	path  string
+	comps []string
+	depth int
+	rank  int
+	fold  bool // a deny matches every case spelling
+}
+
+// bound binds every file rule template but the deny globs, which are
+// emitted last and win everywhere, so their order never matters.
+func (b *binder) bound() []boundRule {
+	var out []boundRule
+	for i := range b.m.Rules {
+		r := &b.m.Rules[i]
+		if r.Kind == "deny-glob" {
+			continue
+		}
+		for _, p := range b.refPaths(*r) {
+			c := splitPath(p)
+			out = append(out, boundRule{ref: r, path: p, comps: c, depth: len(c) + r.GlobDepth,
+				rank: r.Rank(), fold: r.Access == "deny"})
+		}
+	}
+	return out
+}
+
+// checkOrder checks that SBPL's last-match rule picks what ir.Decide's
+// most-specific rule picks: of two rules that can match one path, the
+// one emitted later must be at least as deep, and at equal depth at least
+// as strong. The compiler ordered rules by nominal depths; here the
+// roots are known.
+func checkOrder(m *seatbelt.Manifest, rules []boundRule) error {
+	byPath := map[string][]int{}
+	for i, r := range rules {
+		k := foldKey(r.comps)
+		byPath[k] = append(byPath[k], i)
+	}
+	for _, y := range rules {
+		for k := 0; k <= len(y.comps); k++ {
+			for _, xi := range byPath[foldKey(y.comps[:k])] {
+				if err := checkPair(&rules[xi], &y); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func foldKey(comps []string) string { return strings.ToLower(strings.Join(comps, "/")) }
+
+// checkPair checks x, whose path is an ancestor-or-self of y's up to case.
+func checkPair(x, y *boundRule) error {
+	if x.ref.Order == y.ref.Order {
+		return nil
+	}
+	if !x.fold && !y.fold && !hasPrefix(y.comps, x.comps, false) {
+		return nil
+	}
+	first, second := x, y
+	if x.ref.Order > y.ref.Order {
+		first, second = y, x
+	}
+	if first.depth < second.depth || (first.depth == second.depth && first.rank <= second.rank) {
+		return nil
+	}
+	return fmt.Errorf("on this machine %s %s (here %s, sbpl line %d) is more specific than %s %s "+
+		"(here %s, sbpl line %d) but is emitted first, so the broader rule would win; "+
+		"the profile cannot run with these roots",
+		first.ref.Origin, first.ref.Rule, first.path, first.ref.Line,
+		second.ref.Origin, second.ref.Rule, second.path, second.ref.Line)
+}

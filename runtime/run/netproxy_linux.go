@@ -1,0 +1,180 @@
+//go:build linux
+
+package run
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/permc/permc/backend/seccomp"
+	"github.com/permc/permc/driver"
+	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
+	"github.com/permc/permc/runtime/linux"
+	"github.com/permc/permc/runtime/proxy"
+)
+
+// hostProxy is permc's proxy for one run: it listens only on Unix sockets
+// in a private 0700 directory, so no TCP port opens on the host and
+// parallel runs never collide. The relay inside the sandbox reaches it
+// through the directory's descriptor.
+type hostProxy struct {
+	dir    string
+	dirf   *os.File
+	server *proxy.Server
+	logf   *os.File
+}
+
+func (o *Options) startProxy() (*hostProxy, error) {
+	dir, err := os.MkdirTemp(o.StateDir, "proxy-")
+	if err != nil {
+		return nil, err
+	}
+	os.Chmod(dir, 0o700)
+	hp := &hostProxy{dir: dir}
+	logger, err := hp.logger(o)
+	if err != nil {
+		hp.close()
+		return nil, err
+	}
+	opts := proxy.Options{Logger: logger}
+	if o.Policy.Net.AllowUpstreamProxy {
+		opts.Getenv = os.Getenv
+	}
+	srv, err := proxy.New(driver.NetworkSummary(o.Policy), opts)
+	if err != nil {
+		hp.close()
+		return nil, err
+	}
+	hp.server = srv
+	if err := hp.listen("http.sock", srv.ServeHTTPProxy); err != nil {
+		hp.close()
+		return nil, err
+	}
+	if o.Policy.Net.EnableSOCKS5 {
+		if err := hp.listen("socks.sock", srv.ServeSOCKS5); err != nil {
+			hp.close()
+			return nil, err
+		}
+	}
+	hp.dirf, err = os.Open(dir)
+	if err != nil {
+		hp.close()
+		return nil, err
+	}
+	o.logf("proxy listening in %s", dir)
+	return hp, nil
+}
+
+// logger sends decisions to stderr with -v, else to proxy.log in the
+// state directory, never into the command's own output.
+func (hp *hostProxy) logger(o *Options) (*slog.Logger, error) {
+	if o.Verbose {
+		return slog.New(slog.NewTextHandler(o.Stderr, nil)), nil
+	}
+	f, err := os.OpenFile(filepath.Join(o.StateDir, "proxy.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	hp.logf = f
+	return slog.New(slog.NewTextHandler(f, nil)), nil
+}
+
+func (hp *hostProxy) listen(name string, serve func(net.Listener) error) error {
+	l, err := net.Listen("unix", filepath.Join(hp.dir, name))
+	if err != nil {
+		return err
+	}
+	go serve(l)
+	return nil
+}
+
+func (hp *hostProxy) close() {
+	if hp.server != nil {
+		hp.server.Close()
+	}
+	if hp.dirf != nil {
+		hp.dirf.Close()
+	}
+	if hp.logf != nil {
+		hp.logf.Close()
+	}
+	os.RemoveAll(hp.dir)
+}
+
+// relaySpec tells the inner stage where the relay listens: the profile's
+// proxy_url and socks_url, inside the sandbox's own network namespace.
+func (o *Options) relaySpec(dirFD int, arch seccomp.Arch) (*linux.RelaySpec, error) {
+	n := &o.Policy.Net
+	spec := &linux.RelaySpec{DirFD: dirFD}
+	add := func(url, sock string) error {
+		ap, err := passes.ListenAddr(url)
+		if err != nil {
+			return fmt.Errorf("%s: %v", url, err)
+		}
+		spec.Listeners = append(spec.Listeners, linux.RelayListener{Addr: ap.String(), Socket: sock})
+		return nil
+	}
+	if err := add(n.ProxyURL, "http.sock"); err != nil {
+		return nil, err
+	}
+	if n.EnableSOCKS5 {
+		if err := add(n.SOCKSURL, "socks.sock"); err != nil {
+			return nil, err
+		}
+	}
+	relay := *o.Policy
+	relay.Net.DangerouslyAllowAllUnixSockets = true
+	prog, err := seccomp.Compile(&relay, arch)
+	if err != nil {
+		return nil, err
+	}
+	spec.Seccomp = prog.Bytes()
+	return spec, nil
+}
+
+// proxyEnv points every common proxy variable at the relay and empties
+// the exclusion lists: inside the network namespace localhost is the
+// sandbox's own, so local targets are reachable only through the proxy.
+func proxyEnv(env []string, n *ir.NetPolicy) []string {
+	set := map[string]string{}
+	httpURL := "http://" + mustAddr(n.ProxyURL)
+	for _, k := range ir.ProxyEnv["http"] {
+		set[k] = httpURL
+	}
+	socks := httpURL
+	if n.EnableSOCKS5 {
+		socks = "socks5h://" + mustAddr(n.SOCKSURL)
+	}
+	for _, k := range ir.ProxyEnv["socks"] {
+		set[k] = socks
+	}
+	for _, k := range ir.ProxyEnv["none"] {
+		set[k] = ""
+	}
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, replaced := set[k]; !replaced {
+			out = append(out, kv)
+		}
+	}
+	for _, group := range []string{"http", "socks", "none"} {
+		for _, k := range ir.ProxyEnv[group] {
+			out = append(out, k+"="+set[k])
+		}
+	}
+	return out
+}
+
+func mustAddr(url string) string {
+	ap, err := passes.ListenAddr(url)
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	return ap.String()
+}
