@@ -38,6 +38,9 @@ const (
 	Enforced      Support = iota // enforced as written
 	Snapshot                     // enforced for what exists when the sandbox starts (a warning)
 	Unenforceable                // cannot be enforced: an error for that target
+	// Refused is a feature the target turns away at run time rather than
+	// enforce: less access than asked, never more (a warning).
+	Refused
 )
 
 func (s Support) String() string {
@@ -46,6 +49,8 @@ func (s Support) String() string {
 		return "enforced"
 	case Snapshot:
 		return "snapshot"
+	case Refused:
+		return "refused"
 	}
 	return "unenforceable"
 }
@@ -87,6 +92,8 @@ var capabilities = map[capKey]Capability{
 		"on linux a deny glob covers only files that exist when the sandbox starts"},
 	{Linux, ModeDefault, FeatAccessGlob}: {Unenforceable,
 		"linux cannot grant read or write by glob; use exact paths or a trailing /**"},
+	{Linux, ModeDefault, FeatSOCKS5UDP}: {Refused,
+		"under permc run on linux the relay carries TCP only: SOCKS5 UDP ASSOCIATE is refused (set enable_socks5_udp = false to silence this)"},
 	{Linux, ModeDefault, FeatUnixSocketAllow}: {Unenforceable,
 		"unix socket allowlists need the seccomp broker, which permc does not have yet"},
 	{Windows, ModeElevated, FeatDenyGlob}: {Snapshot,

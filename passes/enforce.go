@@ -65,7 +65,11 @@ func Features(p *ir.Policy) []Use {
 	case ir.NetProxied:
 		add(ir.FeatNetProxied, netO("domains"), "domain-filtered network")
 		if n.EnableSOCKS5 && n.EnableSOCKS5UDP {
-			add(ir.FeatSOCKS5UDP, netO("enable_socks5_udp"), "UDP through SOCKS5")
+			o := netO("domains") // the default is on: point at what starts the proxy
+			if w, ok := n.Origins["enable_socks5_udp"]; ok {
+				o = w
+			}
+			add(ir.FeatSOCKS5UDP, o, "UDP through SOCKS5")
 		}
 	case ir.NetFull:
 		add(ir.FeatNetFull, netO("enabled"), "unfiltered network")
@@ -194,6 +198,9 @@ func diagFor(t ir.Target, m ir.Mode, u Use, c ir.Capability) diag.Diagnostic {
 	switch {
 	case c.Support == ir.Snapshot:
 		d.Severity, d.Code = diag.Warning, diag.GlobSnapshot
+		d.Message = fmt.Sprintf("%s: %s", u.what, c.Why)
+	case c.Support == ir.Refused:
+		d.Severity, d.Code = diag.Warning, diag.Unenforceable
 		d.Message = fmt.Sprintf("%s: %s", u.what, c.Why)
 	case m == ir.ModeUnelevated:
 		d.Severity, d.Code = diag.Warning, diag.Unenforceable
