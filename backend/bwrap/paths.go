@@ -1,0 +1,132 @@
+package bwrap
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+// Paths in this package are clean absolute slash paths ("/" is the root).
+
+func depth(p string) int {
+	if p == "/" {
+		return 0
+	}
+	return strings.Count(p, "/")
+}
+
+func parentOf(p string) string { return path.Dir(p) }
+
+// within reports whether p is anc or lies below it.
+func within(p, anc string) bool {
+	if anc == "/" || p == anc {
+		return true
+	}
+	return strings.HasPrefix(p, anc) && len(p) > len(anc) && p[len(anc)] == '/'
+}
+
+func joinPath(base, rel string) string {
+	if rel == "" {
+		return base
+	}
+	return path.Join(base, rel)
+}
+
+func splitComps(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// hop is one symlink met while resolving a path.
+type hop struct {
+	Link    string // where the link is, as a real path
+	Content string // what it says
+	Target  string // what it resolves to (clean, absolute; may hold links)
+}
+
+// resolution is a path with every symlink followed.
+type resolution struct {
+	Real  string
+	Type  nodeType // of Real: missing, directory or file
+	Ident ident
+	Hops  []hop
+	// FinalLink is set when the path itself (not an ancestor) is a link;
+	// FinalHop is then its index in Hops.
+	FinalLink bool
+	FinalHop  int
+}
+
+const maxHops = 40
+
+var errLoop = errors.New("too many levels of symbolic links")
+
+// canonical follows every symlink of p, like the kernel would, and records
+// each link it crossed.
+func canonical(fsys FS, p string) (resolution, error) {
+	var res resolution
+	rest := splitComps(p)
+	cur := "/"
+	lastDone := false
+	for len(rest) > 0 {
+		next := joinPath(cur, rest[0])
+		fi, err := fsys.Lstat(next)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) && !isNotDir(err) {
+				return res, err
+			}
+			return res.missing(next, rest[1:]), nil
+		}
+		if typeOf(fi) != typeLink {
+			if len(rest) > 1 && !fi.IsDir() {
+				return res.missing(next, rest[1:]), nil
+			}
+			cur, rest = next, rest[1:]
+			res.Type, res.Ident = typeOf(fi), identOf(fi)
+			continue
+		}
+		if len(res.Hops) == maxHops {
+			return res, errLoop
+		}
+		content, err := fsys.Readlink(next)
+		if err != nil {
+			return res, err
+		}
+		target := content
+		if !path.IsAbs(target) {
+			target = path.Join(cur, target)
+		}
+		target = path.Clean(target)
+		res.Hops = append(res.Hops, hop{Link: next, Content: content, Target: target})
+		if len(rest) == 1 && !lastDone {
+			// Until it is consumed, the path's own last component stays
+			// the last of rest: this is it.
+			res.FinalLink, res.FinalHop, lastDone = true, len(res.Hops)-1, true
+		}
+		rest = append(splitComps(target), rest[1:]...)
+		cur = "/"
+	}
+	res.Real = cur
+	if cur == "/" {
+		res.Type = typeDir
+	}
+	return res, nil
+}
+
+// missing ends a resolution at a component that does not exist.
+func (res resolution) missing(at string, rest []string) resolution {
+	res.Real = joinPath(at, strings.Join(rest, "/"))
+	res.Type, res.Ident = typeMissing, ident{}
+	return res
+}
+
+func isNotDir(err error) bool {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return strings.Contains(pe.Err.Error(), "not a directory")
+	}
+	return false
+}
