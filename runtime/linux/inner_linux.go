@@ -18,12 +18,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/permc/permc/backend/bwrap"
+	"github.com/permc/permc/backend/landlock"
 	"github.com/permc/permc/backend/seccomp"
 )
-
-// ApplyLandlock applies a resolved Landlock ruleset to the calling thread.
-// The Landlock backend sets it; nil means no Landlock layer.
-var ApplyLandlock func(raw json.RawMessage) error
 
 // Inner is the inner stage: it runs inside bwrap, finishes the sandbox and
 // execs the command. It returns only on failure, with the exit status.
@@ -41,8 +39,25 @@ func Inner() int {
 	if err != nil {
 		return fail(ExitSetup, "inner stage: %v", err)
 	}
+	path, code, err := lookPath(spec)
+	if err != nil {
+		return fail(code, "%v", err)
+	}
+	// Every step runs on this one thread, which then execs: Go applies
+	// capabilities, no_new_privs and seccomp per thread, and the relay is
+	// forked from here so it inherits what this thread has by then.
+	runtime.LockOSThread()
+	if err := bwrap.PinSymlinks(spec.Pins); err != nil {
+		return fail(ExitSetup, "sandbox setup: %v", err)
+	}
+	if err := dropCapabilities(); err != nil {
+		return fail(ExitSetup, "sandbox setup: dropping capabilities: %v", err)
+	}
 	if err := checkNoCapabilities(); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(ExitSetup, "sandbox setup: no_new_privs: %v", err)
 	}
 	if spec.Relay != nil {
 		if err := startRelay(spec.Relay); err != nil {
@@ -52,21 +67,8 @@ func Inner() int {
 	if err := closeInherited(fdStatus); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
-	path, code, err := lookPath(spec)
-	if err != nil {
-		return fail(code, "%v", err)
-	}
-	// Every layer goes on this thread, which then execs: Go applies
-	// no_new_privs, Landlock and seccomp per thread.
-	runtime.LockOSThread()
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fail(ExitSetup, "sandbox setup: no_new_privs: %v", err)
-	}
 	if len(spec.Landlock) > 0 {
-		if ApplyLandlock == nil {
-			return fail(ExitSetup, "sandbox setup: the plan has a Landlock ruleset but this permc cannot apply it")
-		}
-		if err := ApplyLandlock(spec.Landlock); err != nil {
+		if err := applyLandlock(spec.Landlock); err != nil {
 			return fail(ExitSetup, "sandbox setup: landlock: %v", err)
 		}
 	}
@@ -105,9 +107,47 @@ func readSpec() (*Spec, error) {
 	return &s, nil
 }
 
-// checkNoCapabilities refuses to go on if bwrap left any capability.
+// applyLandlock applies the resolved ruleset to every thread, with
+// no_new_privs.
+func applyLandlock(raw json.RawMessage) error {
+	var r landlock.Resolved
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return err
+	}
+	_, err := landlock.Apply(&r, landlock.ApplyOptions{})
+	return err
+}
+
+// dropCapabilities empties this thread's bounding, ambient, effective,
+// permitted and inheritable sets.
+func dropCapabilities() error {
+	for c := 0; ; c++ {
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
+		if err != nil {
+			break // past the last capability this kernel knows
+		}
+		if in == 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
+			if errors.Is(err, unix.EINVAL) {
+				break // past the last capability this kernel knows
+			}
+			return err
+		}
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return err
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	return unix.Capset(&hdr, &data[0])
+}
+
+// checkNoCapabilities refuses to go on if this thread holds any
+// capability, even in its bounding set.
 func checkNoCapabilities() error {
-	f, err := os.Open("/proc/self/status")
+	f, err := os.Open("/proc/thread-self/status")
 	if err != nil {
 		return err
 	}
@@ -115,7 +155,7 @@ func checkNoCapabilities() error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "CapEff" && k != "CapPrm" && k != "CapAmb") {
+		if !ok || (k != "CapEff" && k != "CapPrm" && k != "CapAmb" && k != "CapInh" && k != "CapBnd") {
 			continue
 		}
 		n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)

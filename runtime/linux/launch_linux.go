@@ -46,7 +46,13 @@ func (l *Launch) Args(interactive bool) []string {
 	if l.NetNamespace {
 		args = append(args, "--unshare-net")
 	}
-	args = append(args, "--cap-drop", "ALL", "--disable-userns", "--die-with-parent")
+	args = append(args, "--cap-drop", "ALL")
+	if len(l.Spec.Pins) > 0 {
+		// Only to pin symlinks: the inner stage drops both before anything
+		// of the user's runs, and checks that none is left.
+		args = append(args, "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP")
+	}
+	args = append(args, "--disable-userns", "--die-with-parent")
 	if !interactive {
 		// Without a terminal a new session costs nothing; with one, seccomp
 		// refuses TIOCSTI instead, so shells keep job control.

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,23 +24,16 @@ const RelayArg = "__permc-relay"
 
 // startRelay starts the relay as a separate process before the command.
 // It gets its filter (the command's, with Unix sockets allowed so it can
-// reach permc's proxy) and no_new_privs from a locked thread made for it,
+// reach permc's proxy) and no_new_privs from the thread that forks it,
 // makes itself non-dumpable so the command cannot read or write its
 // memory, and reaches the host's proxy through the socket directory's
 // descriptor. It returns once the relay listens.
+//
+// It runs on the inner stage's locked thread, after the capabilities are
+// gone and no_new_privs is set. The relay's filter stays on this thread
+// too; the command's, loaded later, is stricter, and stacked filters take
+// the stricter verdict.
 func startRelay(spec *RelaySpec) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		errc <- spawnRelay(spec)
-	}()
-	return <-errc
-}
-
-func spawnRelay(spec *RelaySpec) error {
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return err
-	}
 	if err := seccomp.Load(spec.Seccomp); err != nil {
 		return fmt.Errorf("relay filter: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/permc/permc/backend/bwrap"
 )
 
 // Exit statuses of permc run that are not the command's own.
@@ -39,6 +41,10 @@ type Spec struct {
 	Landlock json.RawMessage `json:"landlock,omitempty"`
 	// Seccomp is the raw filter for this machine's architecture.
 	Seccomp []byte `json:"seccomp"`
+	// Pins are symlinked metadata whose names the inner stage pins by
+	// mounting each link on itself, while it still holds CAP_SYS_ADMIN in
+	// the sandbox's user namespace; it then drops every capability.
+	Pins []bwrap.Pin `json:"pins,omitempty"`
 	// Relay, when set, starts the proxy relay before the command.
 	Relay *RelaySpec `json:"relay,omitempty"`
 	// Verbose makes the inner stage say what it applied, on stderr.

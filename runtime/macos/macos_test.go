@@ -82,7 +82,7 @@ func TestBindParams(t *testing.T) {
 	p := policy(rule(3, ir.BaseMinimal, "", ir.Read), rule(4, ir.BaseWorkspaceRoots, "", ir.Write),
 		rule(5, ir.BaseTmpdir, "", ir.Write), rule(6, ir.BaseHome, ".ssh", ir.Deny),
 		rule(7, ir.BaseWorkspaceRoots, "secret", ir.Deny))
-	p.FS.WorkspaceRoots = []ir.WorkspaceRoot{{Path: "~/lib"}}
+	p.FS.WorkspaceRoots = []ir.WorkspaceRoot{{Path: "~/lib"}, {Path: `C:\work`}}
 	prof := compile(t, p)
 	mc := Machine{Home: "/Users/dev", Tmpdir: "/var/folders/ab/cd1234/T/",
 		WorkspaceRoots: []string{"/tmp/ws", "/tmp/ws"}}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/permc/permc/backend/bwrap"
+	"github.com/permc/permc/backend/landlock"
 	"github.com/permc/permc/backend/seccomp"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/runtime/linux"
@@ -53,6 +54,7 @@ func Run(o *Options) (int, error) {
 	if err != nil {
 		return ExitSetup, err
 	}
+	defer closeFiles(l.MountFiles)
 	if o.Policy.Net.Mode() == ir.NetProxied {
 		hp, err := o.startProxy()
 		if err != nil {
@@ -86,11 +88,11 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 	if err != nil {
 		return nil, fail(ExitSetup, "%v", err)
 	}
-	o.maskFile = mask
 	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
 	pj, _ := json.Marshal(o.Policy)
 	cache := newGlobCache(o.StateDir, pj)
-	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand})
+	masks := rootSecrets(o.Policy, o.binding())
+	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand, PinLinks: true, Masks: masks})
 	if rd.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}
 	}
@@ -108,12 +110,43 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	if err != nil {
 		return nil, fail(ExitSetup, "seccomp: %v", err)
 	}
+	ll, err := o.landlock(res)
+	if err != nil {
+		return nil, err
+	}
+	// Bind by descriptor, each checked against what Resolve examined, so
+	// what was checked is what gets mounted.
+	binds, err := res.Launch(linux.FirstMountFD)
+	if err != nil {
+		return nil, fail(ExitSetup, "%v", err)
+	}
 	mode := o.Policy.Net.Mode()
 	l := &linux.Launch{
-		Spec:         linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir, Seccomp: prog.Bytes(), Verbose: o.Verbose},
+		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir, Seccomp: prog.Bytes(), Landlock: ll,
+			Pins: res.Pins, Verbose: o.Verbose},
 		NetNamespace: mode != ir.NetFull,
-		MountArgs:    append(res.Args(), rootSecrets(o.Policy, res.Binding(), o.maskFile)...),
+		MountArgs:    binds.Args,
+		MountFiles:   binds.Files,
 		Stdin:        o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	}
 	return l, nil
+}
+
+// landlock resolves the policy's Landlock ruleset against the bound roots.
+func (o *Options) landlock(res *bwrap.Resolved) (json.RawMessage, error) {
+	rs, diags := landlock.Compile(o.Policy)
+	if diags.HasErrors() {
+		return nil, &Error{Code: ExitSetup, Msg: "landlock ruleset", Diags: diags}
+	}
+	lr, diags := landlock.Resolve(rs, res.Binding())
+	if diags.HasErrors() {
+		return nil, &Error{Code: ExitSetup, Msg: "landlock ruleset", Diags: diags}
+	}
+	return json.Marshal(lr)
+}
+
+func closeFiles(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
 }

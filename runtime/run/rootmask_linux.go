@@ -8,33 +8,27 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/permc/permc/backend/bwrap"
 	"github.com/permc/permc/ir"
 )
 
-// rootSecrets returns bwrap arguments that mask root-only files and
-// directories the policy leaves readable, when permc runs as root. bwrap's
-// user namespace only renames uid 0; the kernel still sees the owner of
-// /etc/shadow, so the mode bits that keep other users out do nothing here.
-func rootSecrets(p *ir.Policy, b ir.Binding, mask string) []string {
+// rootSecrets returns masks for root-only files and directories the
+// policy leaves readable, when permc runs as root. bwrap's user namespace
+// only renames uid 0; the kernel still sees the owner of /etc/shadow, so
+// the mode bits that keep other users out do nothing here. The mount plan
+// orders the masks with its own and counts them against its cap.
+func rootSecrets(p *ir.Policy, b ir.Binding) []bwrap.Mask {
 	if os.Geteuid() != 0 {
 		return nil
 	}
-	var args []string
-	for _, dir := range secretCandidates(b) {
-		fi, err := os.Lstat(dir)
-		if err != nil {
-			continue
-		}
-		if !ir.Decide(p, ir.Linux, b, dir).Read {
+	var masks []bwrap.Mask
+	for _, path := range secretCandidates(b) {
+		if !ir.Decide(p, ir.Linux, b, path).Read {
 			continue // not visible inside anyway
 		}
-		if fi.IsDir() {
-			args = append(args, "--perms", "0000", "--tmpfs", dir, "--remount-ro", dir)
-		} else {
-			args = append(args, "--ro-bind", mask, dir)
-		}
+		masks = append(masks, bwrap.Mask{Path: path, Origin: ir.Origin{Profile: "root-only secret"}})
 	}
-	return args
+	return masks
 }
 
 // secretCandidates lists root-owned entries others cannot read, in the

@@ -49,8 +49,6 @@ type Options struct {
 	Stdout  *os.File
 	Stderr  *os.File
 	Verbose bool
-
-	maskFile string
 }
 
 // Error is a failure of permc's own, with the exit status to report and

@@ -136,7 +136,9 @@ var filesystemCases = []escapeCase{
 			return expectation{code: -1, hostHas: []string{filepath.Join(e.ws, ".git", "config")}}
 		}},
 	{"create-missing-codex", workspaceProfile, layout, s("mkdir .codex"),
-		func(e *env) expectation { return expectation{code: -1, hostNot: []string{filepath.Join(e.ws, ".codex")}} }},
+		func(e *env) expectation {
+			return expectation{code: -1, hostNot: []string{filepath.Join(e.ws, ".codex")}}
+		}},
 	{"missing-metadata-leaves-nothing-behind", workspaceProfile, layout, s("true"),
 		func(e *env) expectation {
 			return expectation{code: 0, hostNot: []string{filepath.Join(e.ws, ".codex"), filepath.Join(e.ws, ".agents")}}
@@ -160,7 +162,9 @@ var filesystemCases = []escapeCase{
 			return expectation{code: -1, hostNot: []string{"/tmp/permc-escape-ro-probe"}}
 		}},
 	{"read-only-profile-workspace-not-writable", readOnlyProfile, layout, s("echo x > newfile"),
-		func(e *env) expectation { return expectation{code: -1, hostNot: []string{filepath.Join(e.ws, "newfile")}} }},
+		func(e *env) expectation {
+			return expectation{code: -1, hostNot: []string{filepath.Join(e.ws, "newfile")}}
+		}},
 	{"restricted-root-write-fails", restrictedProfile, layout, s("echo hi > /opt/report.txt"),
 		func(*env) expectation { return expectation{code: -1, hostNot: []string{"/opt/report.txt"}} }},
 	{"restricted-root-workspace-writable", restrictedProfile, layout, s("echo w > w.txt && /usr/bin/env true && cat w.txt"),
@@ -192,7 +196,9 @@ var processCases = []escapeCase{
 	{"int80-call", restrictedProfile, layout, func(e *env) string { return filepath.Join(e.bin, "int80") },
 		succeed("int80 getpid: -38")},
 	{"setuid-binary-gains-nothing", readOnlyProfile, layout, s("/usr/bin/su -c id root </dev/null"),
-		func(*env) expectation { return expectation{code: -1, hasNot: []string{"uid=0(root) gid=0(root) groups=0(root)\n"}} }},
+		func(*env) expectation {
+			return expectation{code: -1, hasNot: []string{"uid=0(root) gid=0(root) groups=0(root)\n"}}
+		}},
 }
 
 // syscallCase refuses one syscall by number through ctypes.

@@ -189,6 +189,8 @@ type expectation struct {
 	hasNot  []string // substrings it must not contain (markers of a leak)
 	hostNot []string // paths that must not exist on the host afterwards
 	hostHas []string // paths that must exist on the host afterwards
+	// links maps a host path to what it must still point at afterwards.
+	links map[string]string
 }
 
 func (e *env) expect(r result, x expectation) {
@@ -219,6 +221,11 @@ func (e *env) expect(r result, x expectation) {
 	for _, p := range x.hostHas {
 		if _, err := os.Lstat(p); err != nil {
 			host = append(host, p+" is missing on the host")
+		}
+	}
+	for p, want := range x.links {
+		if got, err := os.Readlink(p); err != nil || got != want {
+			host = append(host, fmt.Sprintf("%s points at %q (%v), want %q", p, got, err, want))
 		}
 	}
 	if !ok || len(host) > 0 {

@@ -25,26 +25,28 @@ var symlinkCases = []escapeCase{
 		s("touch .codex/x; touch settings/x; rm .codex; ln -sfn /tmp .codex; cat settings/s.toml"),
 		func(e *env) expectation {
 			return expectation{code: 0, has: []string{"x"}, hostNot: []string{
-				filepath.Join(e.ws, "settings", "x")}}
+				filepath.Join(e.ws, "settings", "x")}, links: map[string]string{filepath.Join(e.ws, ".codex"): "settings"}}
 		}},
 	{"agents-symlink-to-directory", plainWorkspace,
 		func(e *env) {
 			e.mkdir(filepath.Join(e.ws, "tools", "agents"))
 			os.Symlink("tools/agents", filepath.Join(e.ws, ".agents"))
 		},
-		s("touch .agents/y; touch tools/agents/y; echo done"),
+		s("touch .agents/y; touch tools/agents/y; mv .agents a2; rm -f .agents; echo done"),
 		func(e *env) expectation {
-			return expectation{code: 0, has: []string{"done"}, hostNot: []string{filepath.Join(e.ws, "tools", "agents", "y")}}
+			return expectation{code: 0, has: []string{"done"}, hostNot: []string{filepath.Join(e.ws, "tools", "agents", "y")},
+				links: map[string]string{filepath.Join(e.ws, ".agents"): "tools/agents"}}
 		}},
 	{"git-symlink-to-outside-gitdir", plainWorkspace,
 		func(e *env) {
 			e.file(filepath.Join(e.outside, "repo.git", "HEAD"), "ref: refs/heads/main\n")
 			os.Symlink(filepath.Join(e.outside, "repo.git"), filepath.Join(e.ws, ".git"))
 		},
-		s("touch .git/x; cat .git/HEAD"),
+		s("touch .git/x; ln -sfn /tmp .git; cat .git/HEAD"),
 		func(e *env) expectation {
 			return expectation{code: 0, has: []string{"ref: refs/heads/main"},
-				hostNot: []string{filepath.Join(e.outside, "repo.git", "x")}}
+				hostNot: []string{filepath.Join(e.outside, "repo.git", "x")},
+				links:   map[string]string{filepath.Join(e.ws, ".git"): filepath.Join(e.outside, "repo.git")}}
 		}},
 }
 
