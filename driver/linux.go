@@ -1,6 +1,8 @@
 package driver
 
 import (
+	"github.com/permc/permc/backend/bwrap"
+	"github.com/permc/permc/backend/landlock"
 	"github.com/permc/permc/backend/seccomp"
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -56,6 +58,27 @@ func linuxNotes(p *ir.Policy) diag.List {
 	return out.Sorted()
 }
 
+// linuxMounts and linuxLandlock add the other two backends' parts.
+func linuxMounts(p *ir.Policy, doc map[string]any) diag.List {
+	plan, diags := bwrap.Compile(p)
+	doc["mounts"] = plan
+	return tagLinux(diags)
+}
+
+func linuxLandlock(p *ir.Policy, doc map[string]any) diag.List {
+	rs, diags := landlock.Compile(p)
+	doc["landlock"] = rs
+	return tagLinux(diags)
+}
+
+func tagLinux(ds diag.List) diag.List {
+	for i := range ds {
+		ds[i].Target = string(ir.Linux)
+	}
+	return ds
+}
+
 func init() {
 	Backends = append(Backends, Backend{Target: ir.Linux, Emit: emitLinux})
+	linuxParts = append(linuxParts, linuxMounts, linuxLandlock)
 }
