@@ -19,9 +19,6 @@ import (
 	"github.com/permc/permc/runtime/proxy"
 )
 
-// RelayArg makes permc run as the proxy relay inside the sandbox.
-const RelayArg = "__permc-relay"
-
 // startRelay starts the relay as a separate process before the command.
 // It gets its filter (the command's, with Unix sockets allowed so it can
 // reach permc's proxy) and no_new_privs from the thread that forks it,

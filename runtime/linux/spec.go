@@ -20,6 +20,9 @@ const (
 // InnerArg is the argument that makes permc run as the inner stage.
 const InnerArg = "__permc-inner"
 
+// RelayArg makes permc run as the proxy relay inside the sandbox.
+const RelayArg = "__permc-relay"
+
 // Descriptors the parent hands to bwrap, and through it to the inner stage.
 // Mount descriptors follow from FirstMountFD on.
 const (
