@@ -1,6 +1,10 @@
 # permc: the build, test and benchmark entry points.
 GO ?= go
 FUZZTIME ?= 10s
+# permc is built without cgo: Landlock is applied to every thread through
+# psx, whose pure-Go variant (syscall.AllThreadsSyscall) needs cgo off, and
+# the proxy then uses Go's own resolver.
+export CGO_ENABLED ?= 0
 
 .PHONY: all build examples test deps unit fuzz-short fuzz golden docs bench vet cross clean
 

@@ -59,13 +59,13 @@ func Inner() int {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fail(ExitSetup, "sandbox setup: no_new_privs: %v", err)
 	}
+	if err := closeInherited(); err != nil {
+		return fail(ExitSetup, "sandbox setup: %v", err)
+	}
 	if spec.Relay != nil {
 		if err := startRelay(spec.Relay); err != nil {
 			return fail(ExitSetup, "sandbox setup: proxy relay: %v", err)
 		}
-	}
-	if err := closeInherited(fdStatus); err != nil {
-		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
 	if len(spec.Landlock) > 0 {
 		if err := applyLandlock(spec.Landlock); err != nil {
@@ -166,21 +166,19 @@ func checkNoCapabilities() error {
 	return sc.Err()
 }
 
-// closeInherited closes every descriptor above 2 but keep, so nothing the
-// caller or bwrap left open reaches the command.
-func closeInherited(keep int) error {
+// closeInherited marks every descriptor above 2 close-on-exec, so nothing
+// the caller or bwrap left open reaches the relay or the command. They are
+// closed by execve rather than here: the Go runtime holds descriptors of
+// its own (the network poller's), and closing those under it crashes it.
+func closeInherited() error {
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		return err
 	}
-	var fds []int
 	for _, e := range ents {
-		if n, err := strconv.Atoi(e.Name()); err == nil && n > 2 && n != keep {
-			fds = append(fds, n)
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > 2 {
+			unix.CloseOnExec(n)
 		}
-	}
-	for _, n := range fds {
-		unix.Close(n) // the ReadDir descriptor is already closed; EBADF is fine
 	}
 	return nil
 }

@@ -74,6 +74,7 @@ func setup() (int, error) {
 	os.Chmod(d, 0o755)
 	permcBin = filepath.Join(d, "permc")
 	build := exec.Command("go", "build", "-o", permcBin, "github.com/permc/permc/cmd/permc")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds it
 	if out, err := build.CombinedOutput(); err != nil {
 		return 1, fmt.Errorf("go build: %v\n%s", err, out)
 	}
