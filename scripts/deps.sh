@@ -4,8 +4,10 @@ set -euo pipefail
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v curl >/dev/null || need+=(curl)
-command -v python3 >/dev/null || need+=(python3)
+[ -x /usr/bin/python3 ] || need+=(python3) # the escape suite runs Debian's python3
 command -v gcc >/dev/null || need+=(gcc)
+command -v pgrep >/dev/null || need+=(procps)
+command -v ipcmk >/dev/null || need+=(util-linux)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 	echo "missing: ${need[*]}; install them (Debian: apt-get install -y ${need[*]})" >&2
