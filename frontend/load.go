@@ -47,7 +47,7 @@ func Load(o Options) (*ir.Config, diag.List) {
 			if optional && os.IsNotExist(err) {
 				return
 			}
-			diags.Errorf(diag.Pos{File: file}, diag.Syntax, "cannot read config: %v", unwrapPath(err))
+			diags.Errorf(diag.Pos{File: file}, diag.ReadFile, "cannot read config: %v", unwrapPath(err))
 			return
 		}
 		l, ds := ParseLayer(file, data, k)

@@ -59,7 +59,7 @@ func loadRequirements(files []string, read func(string) ([]byte, error)) (*ir.Re
 	for _, f := range files {
 		data, err := read(f)
 		if err != nil {
-			diags.Errorf(diag.Pos{File: f}, diag.BadRequirements, "cannot read requirements: %v", unwrapPathErr(err))
+			diags.Errorf(diag.Pos{File: f}, diag.ReadFile, "cannot read requirements: %v", unwrapPathErr(err))
 			continue
 		}
 		req, ds := ParseRequirements(f, data)

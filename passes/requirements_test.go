@@ -14,6 +14,14 @@ import (
 // requirementCodes are asserted by the tests in this file.
 var requirementCodes = []diag.Code{
 	diag.NotAllowed, diag.ManagedOverride, diag.BadRequirements, diag.LegacyMode, diag.NoProfileSelected,
+	diag.ReadFile,
+}
+
+func TestUnreadableFiles(t *testing.T) {
+	_, diags := run(t, files{}, frontend.Options{Files: []string{"gone.toml"}, Requirements: []string{"req.toml"}},
+		passes.Options{})
+	expectDiag(t, diags, diag.ReadFile, "gone.toml", "cannot read config")
+	expectDiag(t, diags, diag.ReadFile, "req.toml", "cannot read requirements")
 }
 
 // files is an in-memory file system for multi-file tests.

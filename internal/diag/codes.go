@@ -49,6 +49,7 @@ const (
 	ForeignPath       Code = "foreign-path"
 	BroadRoot         Code = "broad-root"
 	Load              Code = "load"
+	ReadFile          Code = "read-file"
 	Internal          Code = "internal"
 )
 
@@ -83,10 +84,11 @@ var Codes = []CodeDoc{
 	{BadRequirements, "a requirements file that is malformed or weakens another", "`allowed_permission_profiles = \"x\"`", "use a list of profile names"},
 	{FullNetwork, "network enabled with no domains table: full network, no domain guard", "`enabled = true` only", "add a [network.domains] table to filter through the proxy"},
 	{UnboundedGlob, "an unbounded `**` deny glob without glob_scan_max_depth on a target that pre-expands globs", "`\"**/*.env\" = \"deny\"`", "set glob_scan_max_depth"},
-	{Unenforceable, "a rule a target cannot enforce; the artifact for that target is refused", "`\"src/*.go\" = \"read\"` on linux", "rewrite the rule in a form the target supports, or drop that target"},
+	{Unenforceable, "a rule a target cannot enforce: an error, and no artifact for that target, when the target cannot enforce it at all; a warning when only one mode (Windows unelevated) becomes unusable or a feature is turned away at run time (SOCKS5 UDP under permc run)", "`\"src/*.go\" = \"read\"` on linux", "rewrite the rule in a form the target supports, or narrow --target"},
 	{GlobSnapshot, "deny globs on this target cover only files present when the sandbox starts", "`\"**/*.env\" = \"deny\"` on linux", "know that files created later are not covered; deny their directory if that matters"},
 	{ForeignPath, "an absolute path of another OS's form, skipped for this target", "`'C:\\work' = \"write\"` on linux", "none needed if the config is shared across OSes"},
 	{BroadRoot, "a grant that makes `/`, the home directory or one of their ancestors writable", "`\"~\" = \"write\"`", "grant the narrower folder the task needs"},
+	{ReadFile, "a config or requirements file could not be read", "`-c missing.toml`", "check the path and its permissions"},
 	{Load, "a template could not be resolved on this machine", "a `~` deny with no home directory", "bind the missing root, or fix the path"},
 	{Internal, "a bug in permc, never caused by user input", "", "report it"},
 }
