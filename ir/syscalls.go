@@ -26,6 +26,15 @@ import (
 //     is fatal to it.
 //   - Any other architecture kills the process: a filter meets a foreign
 //     architecture only when it was loaded on the wrong machine.
+//   - socket(AF_INET or AF_INET6, *, IPPROTO_MPTCP) fails with
+//     EPROTONOSUPPORT in every mode that allows those families: Landlock's
+//     TCP port rules cover IPPROTO_TCP only, and an MPTCP socket binds and
+//     connects to any port despite them (verified on 6.18, ABI 7). The
+//     errno is the one a kernel without MPTCP gives, so MPTCP-aware programs
+//     fall back to TCP without retrying (Go's net.Listen, which uses MPTCP
+//     by default, probes once and then uses TCP). In the full network mode
+//     no port rule applies, but the refusal is kept so that every mode
+//     offers the same TCP.
 //   - With the network proxied, AF_NETLINK is allowed for NETLINK_ROUTE
 //     only: getifaddrs needs it (Node's os.networkInterfaces, Go's
 //     net.Interfaces), and inside the sandbox's empty network namespace it
@@ -38,8 +47,9 @@ import (
 type Errno uint16
 
 const (
-	EPERM  Errno = 1  // operation not permitted: the policy refuses the call
-	ENOSYS Errno = 38 // function not implemented: libc falls back
+	EPERM           Errno = 1  // operation not permitted: the policy refuses the call
+	ENOSYS          Errno = 38 // function not implemented: libc falls back
+	EPROTONOSUPPORT Errno = 93 // protocol not supported: the caller falls back to another
 )
 
 func (e Errno) String() string {
@@ -48,6 +58,8 @@ func (e Errno) String() string {
 		return "EPERM"
 	case ENOSYS:
 		return "ENOSYS"
+	case EPROTONOSUPPORT:
+		return "EPROTONOSUPPORT"
 	}
 	return fmt.Sprintf("errno(%d)", uint16(e))
 }
@@ -254,7 +266,8 @@ func (f SocketFamily) String() string {
 
 // Argument values the rules compare with; the same on x86_64 and aarch64.
 const (
-	NetlinkRoute uint32 = 0 // NETLINK_ROUTE, the protocol getifaddrs uses
+	NetlinkRoute uint32 = 0   // NETLINK_ROUTE, the protocol getifaddrs uses
+	IPProtoMPTCP uint32 = 262 // IPPROTO_MPTCP: multipath TCP, which Landlock's TCP rules do not cover
 
 	SockStream    uint32 = 1
 	SockDgram     uint32 = 2
@@ -414,8 +427,23 @@ type FamilyRule struct {
 	// Protocols, when set on an allowed family, are the only protocols
 	// allowed; any other protocol of the family is refused.
 	Protocols []uint32
-	Why       string
+	// Refused are protocols of an allowed family refused with their own
+	// errno; they are checked before Protocols.
+	Refused []ProtocolRefusal
+	Why     string
 }
+
+// ProtocolRefusal refuses one protocol of an allowed family.
+type ProtocolRefusal struct {
+	Protocol uint32
+	Errno    Errno
+	Why      string
+}
+
+// mptcpRefused is the refusal of IPPROTO_MPTCP on the IP families.
+var mptcpRefused = []ProtocolRefusal{{Protocol: IPProtoMPTCP, Errno: EPROTONOSUPPORT,
+	Why: "IPPROTO_MPTCP: Landlock's TCP port rules do not cover MPTCP sockets; " +
+		"EPROTONOSUPPORT, as without MPTCP, makes programs fall back to TCP"}}
 
 // UnixSockets is how the filter treats AF_UNIX sockets.
 type UnixSockets uint8
@@ -518,6 +546,13 @@ func (r *SyscallRules) AllowedFamilies() (named []string, others bool) {
 				ps[i] = fmt.Sprint(p)
 			}
 			s += "(protocol " + strings.Join(ps, ",") + ")"
+		}
+		if len(f.Refused) > 0 {
+			ps := make([]string, len(f.Refused))
+			for i, p := range f.Refused {
+				ps[i] = fmt.Sprint(p.Protocol)
+			}
+			s += "(not protocol " + strings.Join(ps, ",") + ")"
 		}
 		named = append(named, s)
 	}
@@ -676,15 +711,20 @@ func familyRules(mode NetMode, unix UnixSockets) ([]FamilyRule, SyscallVerdict) 
 	case NetOff:
 		return []FamilyRule{unixRule, vsock}, refuse(EPERM, "network is off")
 	case NetProxied:
+		relay := "in the empty network namespace it reaches only the relay"
 		return []FamilyRule{
 			unixRule, vsock,
-			{Family: AFInet, Allow: true, Why: "in the empty network namespace it reaches only the relay"},
-			{Family: AFInet6, Allow: true, Why: "in the empty network namespace it reaches only the relay"},
+			{Family: AFInet, Allow: true, Refused: mptcpRefused, Why: relay},
+			{Family: AFInet6, Allow: true, Refused: mptcpRefused, Why: relay},
 			{Family: AFNetlink, Allow: true, Protocols: []uint32{NetlinkRoute},
 				Why: "route netlink for getifaddrs; it sees only the sandbox's loopback"},
 		}, refuse(EPERM, "network is proxied: only IP sockets to the relay")
 	}
-	return []FamilyRule{unixRule, vsock}, allow("network is fully open")
+	open := "network is fully open"
+	return []FamilyRule{unixRule, vsock,
+		{Family: AFInet, Allow: true, Refused: mptcpRefused, Why: open},
+		{Family: AFInet6, Allow: true, Refused: mptcpRefused, Why: open},
+	}, allow(open)
 }
 
 // familyCases turns family rules into cases over socket's or socketpair's
@@ -696,6 +736,10 @@ func familyCases(fams []FamilyRule) []ArgCase {
 		if !f.Allow {
 			cs = append(cs, ArgCase{When: []ArgCond{fam}, Verdict: refuse(EPERM, f.Why)})
 			continue
+		}
+		for _, p := range f.Refused {
+			cs = append(cs, ArgCase{When: []ArgCond{fam, eq32(2, p.Protocol, fmt.Sprintf("protocol == %d", p.Protocol))},
+				Verdict: refuse(p.Errno, p.Why)})
 		}
 		for _, p := range f.Protocols {
 			cs = append(cs, ArgCase{When: []ArgCond{fam, eq32(2, p, fmt.Sprintf("protocol == %d", p))},

@@ -71,3 +71,13 @@ func (r *Resolved) pathRules(out *Applied) []ll.Rule {
 	}
 	return rules
 }
+
+// KernelABI returns the Landlock ABI of the running kernel, or 0 when it
+// has none (or Landlock is disabled at boot).
+func KernelABI() int {
+	abi, err := llsys.LandlockGetABIVersion()
+	if err != nil || abi < 0 {
+		return 0
+	}
+	return abi
+}

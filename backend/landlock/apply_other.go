@@ -4,3 +4,6 @@ package landlock
 
 // Apply exists only on Linux.
 func Apply(*Resolved, ApplyOptions) (*Applied, error) { return nil, ErrUnsupported }
+
+// KernelABI is 0 off Linux: there is no Landlock.
+func KernelABI() int { return 0 }

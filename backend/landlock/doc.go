@@ -61,7 +61,8 @@
 //   - Landlock's TCP rules cover IPPROTO_TCP sockets only: on this machine's
 //     kernel (6.18, ABI 7) an IPPROTO_MPTCP socket binds and connects to
 //     any port despite them (verified; Go's net.Listen uses MPTCP by
-//     default). Where ports matter, seccomp must refuse IPPROTO_MPTCP.
+//     default). The seccomp filter therefore refuses IPPROTO_MPTCP sockets
+//     (EPROTONOSUPPORT) in every mode that allows IP sockets.
 //   - Reopening an inherited descriptor through /proc/self/fd is judged by
 //     the file it reaches.
 //

@@ -31,6 +31,10 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(childMain(mode, os.Args[1:]))
 	}
+	if os.Getenv(goNetEnv) != "" {
+		// The "exec" child ran this binary again under its filter.
+		os.Exit(goNetChild())
+	}
 	code := m.Run()
 	if probeDir != "" {
 		os.RemoveAll(probeDir)

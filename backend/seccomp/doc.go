@@ -64,12 +64,20 @@
 //     getaddrinfo does not need netlink: it falls back when the socket
 //     fails.
 //   - full: every family but AF_VSOCK and AF_UNIX (see above).
+//   - proxied and full: socket(AF_INET or AF_INET6, any type,
+//     IPPROTO_MPTCP) fails with EPROTONOSUPPORT. Landlock's TCP port rules
+//     cover IPPROTO_TCP sockets only (an MPTCP socket binds and connects to
+//     any port despite them, verified on 6.18); the errno is what a kernel
+//     without MPTCP returns, so programs use plain TCP instead: Go's
+//     net.Listen, which asks for MPTCP by default, then listens on TCP
+//     (a test runs a Go HTTP server and client under the filter).
 //
 // # Decisions
 //
 // Errno: a refused known call returns EPERM, the usual "the policy said
 // no"; a refused socket family returns EPERM too, so the artifact states
-// one errno for refusals. ENOSYS is kept for what libc must treat as "not
+// one errno for refusals. The one exception is IPPROTO_MPTCP, refused with
+// EPROTONOSUPPORT so that callers fall back to TCP. ENOSYS is kept for what libc must treat as "not
 // implemented here": clone3, unknown numbers, and the other ABIs below.
 //
 // Other ABIs: i386 calls (int $0x80 or sysenter from a 64-bit or 32-bit

@@ -25,7 +25,7 @@ func ExampleCompile() {
 	fmt.Println(seccomp.X86_64.FileName(), "holds", len(prog.Bytes()), "bytes")
 	// Output:
 	// refused calls: EPERM - unknown calls: ENOSYS
-	// families: [AF_INET AF_INET6 AF_NETLINK(protocol 0)] others: EPERM
+	// families: [AF_INET(not protocol 262) AF_INET6(not protocol 262) AF_NETLINK(protocol 0)] others: EPERM
 	// i386: ENOSYS - x32: ENOSYS - other arch: kill_process
-	// seccomp-x86_64.bpf holds 1152 bytes
+	// seccomp-x86_64.bpf holds 1312 bytes
 }

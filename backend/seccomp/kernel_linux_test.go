@@ -4,6 +4,9 @@ package seccomp
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,15 +14,18 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/permc/permc/ir"
 )
 
 // Expected probe outcomes: a refusal with an errno, or "pass": the same
 // result as without a filter.
 const (
-	kEPERM  = "errno=1"
-	kENOSYS = "errno=38"
-	kPass   = "pass"
+	kEPERM   = "errno=1"
+	kENOSYS  = "errno=38"
+	kENOPROT = "errno=93" // EPROTONOSUPPORT
+	kPass    = "pass"
 )
 
 type kwant [3]string // off, proxied, full
@@ -66,10 +72,14 @@ func probeWants() map[string]kwant {
 		w[n] = kall(kPass)
 	}
 	for _, n := range []string{
-		"socket_inet", "socket_inet_high_bits", "socket_inet6", "socket_netlink_route",
+		"socket_inet", "socket_inet_high_bits", "socket_inet6", "socket_inet_tcp", "socket_netlink_route",
 		"connect", "bind", "listen", "accept", "accept4", "sendto_addr",
 	} {
 		w[n] = kwant{kEPERM, kPass, kPass}
+	}
+	// IPPROTO_MPTCP, which Landlock's TCP port rules do not cover.
+	for _, n := range []string{"socket_mptcp", "socket_mptcp6", "socket_mptcp_high_bits"} {
+		w[n] = kwant{kEPERM, kENOPROT, kENOPROT}
 	}
 	for _, n := range []string{"socket_netlink_audit", "socket_packet", "socket_alg", "socket_family_0x10001"} {
 		w[n] = kwant{kEPERM, kEPERM, kPass}
@@ -182,6 +192,71 @@ func TestKernelPythonThreads(t *testing.T) {
 			`import threading; t=threading.Thread(target=print, args=("ok",)); t.start(); t.join()`)
 		if out != "ok\n" {
 			t.Errorf("%s: python3 printed %q, want %q", mode, out, "ok\n")
+		}
+	}
+}
+
+// goNetEnv makes the test binary, executed under a filter by the "exec"
+// child, run goNetChild: an HTTP server and client with Go's defaults,
+// which try IPPROTO_MPTCP first.
+const goNetEnv = "PERMC_SECCOMP_TEST_GONET"
+
+// goNetChild serves and fetches one page over loopback TCP, and prints the
+// listener's protocol (6 TCP, 262 MPTCP), whether the accepted connection
+// uses MPTCP, and what a raw MPTCP socket gives.
+func goNetChild() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("listen:", err)
+		return 1
+	}
+	accepted := make(chan bool, 1)
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "served") }),
+		ConnState: func(c net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				mp, _ := c.(*net.TCPConn).MultipathTCP()
+				accepted <- mp
+			}
+		},
+	}
+	go srv.Serve(ln)
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err != nil {
+		fmt.Println("get:", err)
+		return 1
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	mp := <-accepted
+	proto := 0
+	if rc, err := ln.(*net.TCPListener).SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { proto, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PROTOCOL) })
+	}
+	raw := "ok"
+	if fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP); err != nil {
+		raw = err.Error()
+	} else {
+		unix.Close(fd)
+	}
+	fmt.Printf("%s listener-protocol=%d mptcp=%v raw=%s\n", body, proto, mp, raw)
+	return 0
+}
+
+// TestKernelGoNetMPTCP checks that a Go HTTP server and client work under
+// every filter that allows IP sockets: Go asks for IPPROTO_MPTCP first
+// (net.Listen by default), gets EPROTONOSUPPORT and uses plain TCP, which
+// Landlock's port rules cover.
+func TestKernelGoNetMPTCP(t *testing.T) {
+	t.Setenv(goNetEnv, "1")
+	arch := nativeArch(t)
+	base := runChild(t, "exec", nil, os.Args[0])
+	t.Logf("without a filter: %s", strings.TrimSpace(base))
+	for _, mode := range []ir.NetMode{ir.NetProxied, ir.NetFull} {
+		prog := mustCompile(t, policyFor(mode, false), arch)
+		out := runChild(t, "exec", prog, os.Args[0])
+		if want := "served listener-protocol=6 mptcp=false raw=protocol not supported\n"; out != want {
+			t.Errorf("%s: the Go program printed %q, want %q", mode, out, want)
 		}
 	}
 }

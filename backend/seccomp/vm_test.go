@@ -16,6 +16,7 @@ import (
 const (
 	allowed = "ALLOW"
 	eperm   = "ERRNO(EPERM)"
+	enoprot = "ERRNO(EPROTONOSUPPORT)"
 	enosys  = "ERRNO(ENOSYS)"
 	killed  = "KILL_PROCESS"
 )
@@ -161,6 +162,15 @@ var callCases = []callCase{
 	{"socket AF_INET", "socket", [6]uint64{2, 1}, want{eperm, allowed, allowed}},
 	{"socket AF_INET high bits", "socket", [6]uint64{hi | 2, 1}, want{eperm, allowed, allowed}},
 	{"socket AF_INET6", "socket", [6]uint64{10, 2}, want{eperm, allowed, allowed}},
+	{"socket AF_INET TCP", "socket", [6]uint64{2, 1, 6}, want{eperm, allowed, allowed}},
+	{"socket AF_INET MPTCP", "socket", [6]uint64{2, 1, 262}, want{eperm, enoprot, enoprot}},
+	{"socket AF_INET MPTCP nonblocking", "socket", [6]uint64{2, 1 | 0x800 | 0x80000, 262}, want{eperm, enoprot, enoprot}},
+	{"socket AF_INET MPTCP high bits", "socket", [6]uint64{hi | 2, hi | 1, hi | 262}, want{eperm, enoprot, enoprot}},
+	{"socket AF_INET6 MPTCP", "socket", [6]uint64{10, 1, 262}, want{eperm, enoprot, enoprot}},
+	{"socket AF_INET protocol 262 in high bits only", "socket", [6]uint64{2, 1, 262 << 32}, want{eperm, allowed, allowed}},
+	{"socket AF_INET protocol 263", "socket", [6]uint64{2, 1, 263}, want{eperm, allowed, allowed}},
+	{"socket AF_NETLINK protocol 262", "socket", [6]uint64{16, 3, 262}, want{eperm, eperm, allowed}},
+	{"socketpair AF_INET MPTCP", "socketpair", [6]uint64{2, 1, 262}, want{eperm, enoprot, enoprot}},
 	{"socket AF_NETLINK route", "socket", [6]uint64{16, 3, 0}, want{eperm, allowed, allowed}},
 	{"socket AF_NETLINK route high bits", "socket", [6]uint64{16, 3, hi}, want{eperm, allowed, allowed}},
 	{"socket AF_NETLINK audit", "socket", [6]uint64{16, 3, 9}, want{eperm, eperm, allowed}},
@@ -315,7 +325,7 @@ func TestArchAndNumbers(t *testing.T) {
 // interestingArgs returns argument values that matter to the rules, with
 // and without high bits, plus random ones.
 func interestingArgs(rules *ir.SyscallRules, rng *rand.Rand) []uint64 {
-	set := map[uint64]bool{0: true, 1: true, 2: true, 3: true, 5: true, 10: true, 16: true, 17: true, 40: true,
+	set := map[uint64]bool{0: true, 1: true, 2: true, 3: true, 5: true, 10: true, 16: true, 17: true, 40: true, 262: true,
 		0x5412: true, 0x541c: true, 0xffffffff: true, 0x7ffc1000: true, 1 << 32: true, hi: true}
 	for _, r := range rules.Rules {
 		for _, c := range r.Cases {
@@ -427,8 +437,8 @@ func TestReferenceTable(t *testing.T) {
 	}
 	for mode, wantFams := range map[ir.NetMode]string{
 		ir.NetOff:     "[] false",
-		ir.NetProxied: "[AF_INET AF_INET6 AF_NETLINK(protocol 0)] false",
-		ir.NetFull:    "[] true",
+		ir.NetProxied: "[AF_INET(not protocol 262) AF_INET6(not protocol 262) AF_NETLINK(protocol 0)] false",
+		ir.NetFull:    "[AF_INET(not protocol 262) AF_INET6(not protocol 262)] true",
 	} {
 		if got := fams(mode); got != wantFams {
 			t.Errorf("%s: allowed families %s, want %s", mode, got, wantFams)

@@ -17,6 +17,17 @@
 // the command's own status, from the status pipe, never from the command's
 // output.
 //
+// # The Landlock-only mode
+//
+// With [Launch.Direct] (and [Spec.Direct]) permc starts the inner stage
+// itself, as /proc/self/exe, with the Spec and the status pipe on the same
+// descriptors and no namespace at all: for machines without bubblewrap or
+// user namespaces. The inner stage does what it does under bwrap; the
+// bounding set of an unprivileged caller cannot be emptied without a user
+// namespace, and no_new_privs makes it useless. permc is the subreaper of
+// the command's descendants and kills what is left when the command exits.
+// Which profiles may run this way is runtime/run's decision.
+//
 // # Limitations
 //
 //   - Only x86_64 and aarch64 have seccomp programs.

@@ -50,10 +50,14 @@ func Inner() int {
 	if err := bwrap.PinSymlinks(spec.Pins); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
-	if err := dropCapabilities(); err != nil {
+	emptied, err := dropCapabilities()
+	if err != nil {
 		return fail(ExitSetup, "sandbox setup: dropping capabilities: %v", err)
 	}
-	if err := checkNoCapabilities(); err != nil {
+	// Under bwrap the bounding set is always empty by now; without it, an
+	// unprivileged caller keeps one it cannot empty, and no_new_privs, set
+	// next, makes it useless.
+	if err := checkNoCapabilities(emptied || !spec.Direct); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -119,8 +123,26 @@ func applyLandlock(raw json.RawMessage) error {
 }
 
 // dropCapabilities empties this thread's bounding, ambient, effective,
-// permitted and inheritable sets.
-func dropCapabilities() error {
+// permitted and inheritable sets. Emptying the bounding set needs
+// CAP_SETPCAP at that moment: root (in the sandbox's user namespace, or
+// outside any) has it; an unprivileged caller without a user namespace
+// does not, and then keeps its bounding set. It reports whether the
+// bounding set was emptied (or was empty).
+func dropCapabilities() (bool, error) {
+	emptied := true
+	if !hasEffective(unix.CAP_SETPCAP) {
+		for c := 0; ; c++ {
+			in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
+			if err != nil {
+				break
+			}
+			if in != 0 {
+				emptied = false
+				break
+			}
+		}
+		return emptied, clearCapabilities()
+	}
 	for c := 0; ; c++ {
 		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
 		if err != nil {
@@ -133,9 +155,15 @@ func dropCapabilities() error {
 			if errors.Is(err, unix.EINVAL) {
 				break // past the last capability this kernel knows
 			}
-			return err
+			return false, err
 		}
 	}
+	return true, clearCapabilities()
+}
+
+// clearCapabilities empties the ambient, effective, permitted and
+// inheritable sets, which needs no capability.
+func clearCapabilities() error {
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		return err
 	}
@@ -144,9 +172,19 @@ func dropCapabilities() error {
 	return unix.Capset(&hdr, &data[0])
 }
 
+// hasEffective reports whether this thread holds capability c.
+func hasEffective(c int) bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	return data[c/32].Effective&(1<<(uint(c)%32)) != 0
+}
+
 // checkNoCapabilities refuses to go on if this thread holds any
-// capability, even in its bounding set.
-func checkNoCapabilities() error {
+// capability, in its bounding set too when bounding is set.
+func checkNoCapabilities(bounding bool) error {
 	f, err := os.Open("/proc/thread-self/status")
 	if err != nil {
 		return err
@@ -155,7 +193,8 @@ func checkNoCapabilities() error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "CapEff" && k != "CapPrm" && k != "CapAmb" && k != "CapInh" && k != "CapBnd") {
+		if !ok || (k != "CapEff" && k != "CapPrm" && k != "CapAmb" && k != "CapInh" && k != "CapBnd") ||
+			(k == "CapBnd" && !bounding) {
 			continue
 		}
 		n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)

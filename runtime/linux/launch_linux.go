@@ -35,6 +35,10 @@ type Launch struct {
 	Stderr     *os.File
 	// Log receives one line per side effect when verbose; nil is quiet.
 	Log func(format string, args ...any)
+	// Direct runs the inner stage without bubblewrap: the Landlock-only
+	// mode, with no namespace at all. NetNamespace and the mount plan must
+	// be empty; Spec.Direct must be set.
+	Direct bool
 }
 
 // Args returns bwrap's options for l: namespaces first, then the mount
@@ -76,6 +80,9 @@ func (l *Launch) Run() (int, error) {
 	if err := CloseOnExecInherited(); err != nil {
 		return ExitSetup, err
 	}
+	if l.Direct {
+		return l.runDirect()
+	}
 	if _, err := os.Stat(Bwrap); err != nil {
 		return ExitSetup, fmt.Errorf("bubblewrap is required: %s: %v (Debian: apt-get install bubblewrap)", Bwrap, err)
 	}
@@ -116,12 +123,105 @@ func (l *Launch) Run() (int, error) {
 	return l.outcome(werr, st)
 }
 
+// runDirect is Run for the Landlock-only mode: permc starts itself as the
+// inner stage, with the Spec and the status pipe on the same descriptors
+// as under bwrap, and no namespace. The inner stage drops capabilities,
+// sets no_new_privs, applies Landlock and seccomp and execs the command,
+// which is then permc's child.
+func (l *Launch) runDirect() (int, error) {
+	if l.NetNamespace || len(l.MountArgs) > 0 || len(l.MountFiles) > 0 || !l.Spec.Direct {
+		return ExitSetup, errors.New("bug: the Landlock-only mode got namespaces or mounts to set up")
+	}
+	p, err := newPipes()
+	if err != nil {
+		return ExitSetup, err
+	}
+	defer p.closeAll()
+	// /proc/self/exe is resolved by the child at execve, while it is still
+	// a copy of permc.
+	cmd := exec.Command("/proc/self/exe", InnerArg)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = l.Stdin, l.Stdout, l.Stderr
+	cmd.Env = l.Spec.Env
+	cmd.Dir = l.Spec.Dir
+	// Descriptors 3 (bwrap's arguments) and 6, 7 (bwrap's info, permc's
+	// executable) stay closed.
+	cmd.ExtraFiles = []*os.File{nil, p.specR, p.statusW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: !isTerminal(l.Stdin)}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT)
+	defer signal.Stop(sigs)
+	// Without a pid namespace nothing ends the command's descendants when
+	// it exits; as their subreaper permc inherits the orphans and kills
+	// them then, as the end of bwrap's pid namespace would.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return ExitSetup, fmt.Errorf("becoming a subreaper: %v", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return ExitSetup, fmt.Errorf("starting the inner stage: %v", err)
+	}
+	p.closeChildEnds()
+	spec, _ := json.Marshal(&l.Spec)
+	go writeAndClose(p.specW, spec)
+	statusc := make(chan Status, 1)
+	go func() { statusc <- ReadStatus(p.statusR) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	werr := forward(cmd.Process, sigs, nil, done)
+	killOrphans()
+	st := <-statusc
+	return l.outcome(werr, st)
+}
+
+// killOrphans kills and reaps every child permc has left: descendants of
+// the command that outlived their parents and were reparented to permc,
+// its subreaper. A pid stays permc's until permc reaps it, so none can be
+// reused between listing and killing.
+func killOrphans() {
+	for round := 0; round < 1000; round++ {
+		kids := children()
+		if len(kids) == 0 {
+			return
+		}
+		for _, k := range kids {
+			unix.Kill(k, unix.SIGKILL)
+		}
+		for _, k := range kids {
+			var ws unix.WaitStatus
+			unix.Wait4(k, &ws, 0, nil)
+		}
+	}
+}
+
+// children lists permc's child processes, from every thread's list.
+func children() []int {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	var out []int
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
 func (l *Launch) outcome(werr error, st Status) (int, error) {
 	if st.Code != 0 {
 		return st.Code, errors.New(st.Msg)
 	}
+	if !st.Ready && l.Direct {
+		return ExitSetup, fmt.Errorf("the inner stage failed before the sandbox was ready (%v)", werr)
+	}
 	if !st.Ready {
-		return ExitSetup, fmt.Errorf("bubblewrap failed before the sandbox was ready (%v)", werr)
+		return ExitSetup, fmt.Errorf("bubblewrap failed before the sandbox was ready (%v); "+
+			"where user namespaces are not available, --no-bwrap runs profiles without carve-outs "+
+			"in the weaker Landlock-only mode", werr)
 	}
 	var ee *exec.ExitError
 	switch {

@@ -24,6 +24,7 @@ type Launch struct {
 	Stdout       *os.File
 	Stderr       *os.File
 	Log          func(format string, args ...any)
+	Direct       bool
 }
 
 // Run fails: the Linux sandbox runs only on Linux.

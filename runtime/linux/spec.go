@@ -48,6 +48,11 @@ type Spec struct {
 	// mounting each link on itself, while it still holds CAP_SYS_ADMIN in
 	// the sandbox's user namespace; it then drops every capability.
 	Pins []bwrap.Pin `json:"pins,omitempty"`
+	// Direct says the inner stage runs without bubblewrap (the Landlock-only
+	// mode): there is no user namespace, so an unprivileged caller cannot
+	// empty its capability bounding set; no_new_privs then keeps execve from
+	// gaining anything from it.
+	Direct bool `json:"direct,omitempty"`
 	// Relay, when set, starts the proxy relay before the command.
 	Relay *RelaySpec `json:"relay,omitempty"`
 	// Verbose makes the inner stage say what it applied, on stderr.

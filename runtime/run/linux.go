@@ -28,7 +28,10 @@ func Run(o *Options) (int, error) {
 		return ExitSetup, err
 	}
 	if o.NoBwrap {
-		return ExitSetup, fail(ExitSetup, "the Landlock-only mode is not available yet; install bubblewrap")
+		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
+	}
+	if c := bwrapUnavailable(); c != nil {
+		return o.runLandlockOnly(c)
 	}
 	b := o.binding()
 	self, _ := os.Executable()

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -39,6 +40,9 @@
 #endif
 #ifndef AF_ALG
 #define AF_ALG 38
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
 #endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x80
@@ -237,6 +241,10 @@ P(socket_vsock, sock(AF_VSOCK, SOCK_STREAM, 0))
 P(socket_inet, sock(AF_INET, SOCK_STREAM, 0))
 P(socket_inet_high_bits, sock(HI | AF_INET, SOCK_STREAM, 0))
 P(socket_inet6, sock(AF_INET6, SOCK_DGRAM, 0))
+P(socket_inet_tcp, sock(AF_INET, SOCK_STREAM, IPPROTO_TCP))
+P(socket_mptcp, sock(AF_INET, SOCK_STREAM, IPPROTO_MPTCP))
+P(socket_mptcp6, sock(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP))
+P(socket_mptcp_high_bits, sock(HI | AF_INET, SOCK_STREAM, HI | IPPROTO_MPTCP))
 P(socket_netlink_route, sock(AF_NETLINK, SOCK_RAW, 0))
 P(socket_netlink_audit, sock(AF_NETLINK, SOCK_RAW, 9))
 P(socket_packet, sock(AF_PACKET, SOCK_RAW, 0))
@@ -282,6 +290,7 @@ static const struct probe probes[] = {
 	E(clone_newpid), E(clone_newnet), E(clone_newcgroup), E(clone_newtime), E(clone_ns_in_high_bits),
 	E(socket_unix), E(socket_unix_dgram), E(socket_unix_high_bits), E(socket_vsock),
 	E(socket_inet), E(socket_inet_high_bits), E(socket_inet6),
+	E(socket_inet_tcp), E(socket_mptcp), E(socket_mptcp6), E(socket_mptcp_high_bits),
 	E(socket_netlink_route), E(socket_netlink_audit), E(socket_packet), E(socket_alg),
 	E(socket_family_0x10001),
 	E(socketpair_unix_stream), E(socketpair_unix_stream_flags), E(socketpair_unix_stream_high_bits),
