@@ -75,6 +75,17 @@ func Load(o Options) (*ir.Config, diag.List) {
 	return cfg, diags
 }
 
+// MachineFiles lists every file the machine's layers are read from,
+// whether or not it exists: the system config, the user's config and the
+// machine's requirements.
+func MachineFiles(getenv func(string) string) []string {
+	out := []string{SystemConfig, SystemRequirements}
+	if home := codexHome(getenv); home != "" {
+		out = append(out, filepath.Join(home, "config.toml"))
+	}
+	return out
+}
+
 func codexHome(getenv func(string) string) string {
 	if h := getenv("CODEX_HOME"); h != "" {
 		return h

@@ -35,6 +35,7 @@ func init() {
 		{"build", "write artifacts per profile (-o DIR), or compare them (--check)", runBuild},
 		{"explain", "why a path or host is allowed or denied: permc explain PATH [--write] | --host HOST[:PORT]", runExplain},
 		{"diff", "semantic difference of two configs or build folders: permc diff OLD NEW", runDiff},
+		{"verify", "check a build folder: hashes, --against CONFIG, each artifact's decisions", runVerify},
 
 		{"run", "run a command in the sandbox: permc run [flags] -- CMD [ARGS...]", runRun},
 		{"proxy", "serve the profile's domain-filtering proxy on its proxy_url and socks_url", runProxy},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/permc/permc/driver"
+	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
@@ -47,7 +48,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 // runOptions compiles the profile and gathers the machine's roots.
 func (c *common) runOptions(dir string, roots []string, artifact, expect string, stderr io.Writer) (*run.Options, int) {
 	var pol *ir.Policy
-	protected := append([]string(nil), c.configs...)
+	// Everything permc reads to decide the next run must stay out of the
+	// sandbox's reach: the -c files, every layer Codex reads (whether or not
+	// it exists yet, since creating one changes the next run) and the
+	// requirements files.
+	protected := append(append([]string(nil), c.configs...), c.requirements...)
+	if c.systemLayers {
+		protected = append(protected, frontend.MachineFiles(os.Getenv)...)
+	}
 	if artifact != "" {
 		p, err := c.loadArtifact(artifact, expect)
 		if err != nil {
@@ -86,6 +94,23 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	tmpdir := os.Getenv("TMPDIR")
 	if !filepath.IsAbs(tmpdir) {
 		tmpdir = ""
+	}
+	var binds passes.Bindings
+	for _, v := range c.binds {
+		if err := binds.ParseBind(v); err != nil {
+			fmt.Fprintf(stderr, "permc run: %v\n", err)
+			return nil, run.ExitSetup
+		}
+	}
+	// An explicit --bind wins over the environment.
+	if binds.Home != "" {
+		home = binds.Home
+	}
+	if binds.Tmpdir != "" {
+		tmpdir = binds.Tmpdir
+	}
+	if len(binds.Workspaces) > 0 {
+		wd, abs = binds.Workspaces[0], append(binds.Workspaces[1:], abs...)
 	}
 	return &run.Options{
 		Policy: pol, Dir: wd, Roots: abs, Env: os.Environ(), Home: home, Tmpdir: tmpdir,

@@ -73,7 +73,7 @@ func (c *globCache) Expand(fsys bwrap.FS, scans []bwrap.GlobScan, o bwrap.GlobOp
 		diags = append(diags, ds...)
 		out[i] = res[0]
 		if !ds.HasErrors() {
-			c.store(scans[i], res[0], rec.dirs())
+			c.store(scans[i], res[0], rec.stamps())
 		}
 	}
 	return out, diags
@@ -97,14 +97,20 @@ func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
 	return e.Result, true
 }
 
-func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, dirs []string) {
+// store records a walk's result with the stamps each directory had just
+// before it was read; if any directory changed since, the walk may have
+// missed an entry, and nothing is stored.
+func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStamp) {
 	e := cacheEntry{Result: r}
-	for _, d := range dirs {
-		st, ok := stamp(d)
-		if !ok {
+	for _, b := range before {
+		now, ok := stamp(b.Path)
+		if !ok || now != b {
 			return
 		}
-		e.Dirs = append(e.Dirs, st)
+		e.Dirs = append(e.Dirs, b)
+	}
+	if len(e.Dirs) == 0 {
+		return
 	}
 	data, err := json.Marshal(&e)
 	if err != nil || os.MkdirAll(c.dir, 0o700) != nil {
@@ -124,22 +130,34 @@ func stamp(p string) (dirStamp, bool) {
 	return dirStamp{Path: p, Dev: st.Dev, Ino: st.Ino, Ctime: st.Ctim.Nano()}, true
 }
 
-// recordingFS notes every directory the walk reads.
+// recordingFS stamps every directory the walk reads, just before reading
+// it, so a change during the walk is seen when the result is stored.
 type recordingFS struct {
 	bwrap.FS
-	mu   sync.Mutex
-	read []string
+	mu     sync.Mutex
+	before []dirStamp
+	bad    bool
 }
 
 func (r *recordingFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	st, ok := stamp(name)
 	r.mu.Lock()
-	r.read = append(r.read, name)
+	if ok {
+		r.before = append(r.before, st)
+	} else {
+		r.bad = true
+	}
 	r.mu.Unlock()
 	return r.FS.ReadDir(name)
 }
 
-func (r *recordingFS) dirs() []string {
+// stamps returns the stamps taken, or nil when a directory could not be
+// stamped (nothing is then cached).
+func (r *recordingFS) stamps() []dirStamp {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.read...)
+	if r.bad {
+		return nil
+	}
+	return append([]dirStamp(nil), r.before...)
 }

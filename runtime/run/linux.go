@@ -4,6 +4,7 @@ package run
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"syscall"
@@ -41,15 +42,27 @@ func Run(o *Options) (int, error) {
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
 		return ExitSetup, fail(ExitSetup, "state directory: %v", err)
 	}
-	res, err := o.resolve()
-	if err != nil {
-		return ExitSetup, err
-	}
 	ps, perr := openPlaceholderSet(o.StateDir, o.Dir)
 	if perr != nil {
 		return ExitSetup, fail(ExitSetup, "placeholders: %v", perr)
 	}
-	if err := ps.acquire(res.Placeholders); err != nil {
+	// Resolve under the workspace's lock: another run's placeholders must
+	// not be mistaken for the workspace's own directories, nor vanish
+	// between the look and the bind.
+	var res *bwrap.Resolved
+	err := ps.acquire(func() ([]bwrap.Placeholder, error) {
+		r, err := o.resolve()
+		if err != nil {
+			return nil, err
+		}
+		res = r
+		return r.Placeholders, nil
+	})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return ExitSetup, e
+		}
 		return ExitSetup, fail(ExitSetup, "placeholders: %v", err)
 	}
 	defer ps.release()
@@ -128,9 +141,11 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir, Seccomp: prog.Bytes(), Landlock: ll,
 			Pins: res.Pins, Verbose: o.Verbose},
 		NetNamespace: mode != ir.NetFull,
-		MountArgs:    binds.Args,
-		MountFiles:   binds.Files,
-		Stdin:        o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		// The fresh /proc stays read-only whatever the profile grants: a
+		// writable root must not make /proc/sys (host sysctls) writable.
+		MountArgs:  append(binds.Args, "--remount-ro", "/proc"),
+		MountFiles: binds.Files,
+		Stdin:      o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	}
 	return l, nil
 }

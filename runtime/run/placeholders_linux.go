@@ -46,11 +46,16 @@ func (s *placeholderSet) locked(f func() error) error {
 	return f()
 }
 
-// acquire registers this run and creates the placeholders it needs.
-func (s *placeholderSet) acquire(ps []bwrap.Placeholder) error {
+// acquire registers this run and creates the placeholders it needs; plan
+// runs under the lock and says which.
+func (s *placeholderSet) acquire(plan func() ([]bwrap.Placeholder, error)) error {
 	return s.locked(func() error {
 		if len(s.liveRuns()) == 0 {
 			s.cleanLeftovers()
+		}
+		ps, err := plan()
+		if err != nil {
+			return err
 		}
 		made, err := bwrap.CreatePlaceholders(ps)
 		if err != nil {

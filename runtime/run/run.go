@@ -86,6 +86,10 @@ func (o *Options) binding() ir.Binding {
 // ancestor of it: a rule for "every workspace root" would then cover far
 // more than a project.
 func (o *Options) checkWorkspaces() error {
+	if t := filepath.Clean(o.Tmpdir); o.Tmpdir != "" && (t == "/" || (o.Home != "" && isAncestorOrSelf(t, o.Home))) {
+		return fail(ExitSetup,
+			"refusing TMPDIR %s: it is / or the home directory or one of its ancestors, and :tmpdir rules would open all of it", t)
+	}
 	for _, w := range append([]string{o.Dir}, o.Roots...) {
 		w = filepath.Clean(w)
 		if !filepath.IsAbs(w) {

@@ -123,6 +123,7 @@ func newEnv(t *testing.T, uid int) *env {
 	})
 	e := &env{t: t, as: uid, ws: filepath.Join(base, "ws"), outside: outside, state: state, bin: binDir}
 	e.mkdir(e.ws)
+	e.mkdir(filepath.Join(base, "tmp"))
 	for _, d := range []string{base, state, outside} {
 		os.Chmod(d, 0o755)
 		os.Chown(d, uid, uid)
@@ -160,7 +161,7 @@ func (e *env) runArgv(profile string, argv ...string) result {
 	args = append(append(args, "--"), argv...)
 	cmd := exec.Command(permcBin, args...)
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
-		"HOME=" + filepath.Dir(e.ws), "TMPDIR=" + filepath.Dir(e.ws), "LANG=C"}
+		"HOME=" + filepath.Dir(e.ws), "TMPDIR=" + filepath.Join(filepath.Dir(e.ws), "tmp"), "LANG=C"}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.ExtraFiles = e.fds
