@@ -110,9 +110,16 @@ var MacOSAliases = [][2]string{
 // RootSecretDirs are the directories whose root-only entries the Linux
 // runtime masks when permc runs as root: inside the sandbox the kernel
 // still sees uid 0, the owner of these files, so their mode alone does not
-// protect them. Every entry owned by root that others cannot read is
-// masked, unless it contains a workspace root.
-var RootSecretDirs = []string{"/etc", "/etc/ssh", "/etc/ssl", "/etc/sudoers.d", "/root", "/var/lib", "/var/log", "/var/backups"}
+// protect them. Every entry owned by root that others cannot read, down to
+// RootSecretDepth levels below each directory, is masked, unless it
+// contains a workspace root. Root-only files elsewhere stay readable to a
+// sandbox started by root; run permc as another user to protect them.
+var RootSecretDirs = []string{"/etc", "/root", "/var/lib", "/var/cache", "/var/log", "/var/spool",
+	"/var/backups", "/var/mail", "/opt", "/srv", "/boot"}
+
+// RootSecretDepth is how deep below each of RootSecretDirs the runtime
+// looks for root-only entries.
+const RootSecretDepth = 2
 
 // ProxyEnv lists the environment variables tools read for a proxy, by the
 // kind of listener they want: "http" for HTTP(S) and websocket proxies,

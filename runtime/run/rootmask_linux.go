@@ -31,26 +31,35 @@ func rootSecrets(p *ir.Policy, b ir.Binding) []bwrap.Mask {
 	return masks
 }
 
-// secretCandidates lists root-owned entries others cannot read, in the
-// directories of ir.RootSecretDirs, skipping any that holds a workspace
-// root, parents before children.
+// secretCandidates lists root-owned entries others cannot read, down to
+// ir.RootSecretDepth levels in the directories of ir.RootSecretDirs,
+// skipping any that holds a workspace root, parents before children. A
+// masked directory is not entered.
 func secretCandidates(b ir.Binding) []string {
 	var out []string
-	for _, dir := range ir.RootSecretDirs {
-		if rootOnly(dir) && !holdsRoot(dir, b.WorkspaceRoots) {
-			out = append(out, dir)
-			continue
-		}
+	var walk func(dir string, depth int)
+	walk = func(dir string, depth int) {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
-			continue
+			return
 		}
 		for _, e := range ents {
 			p := filepath.Join(dir, e.Name())
 			if rootOnly(p) && !holdsRoot(p, b.WorkspaceRoots) {
 				out = append(out, p)
+				continue
+			}
+			if e.IsDir() && depth < ir.RootSecretDepth {
+				walk(p, depth+1)
 			}
 		}
+	}
+	for _, dir := range ir.RootSecretDirs {
+		if rootOnly(dir) && !holdsRoot(dir, b.WorkspaceRoots) {
+			out = append(out, dir)
+			continue
+		}
+		walk(dir, 1)
 	}
 	sort.Strings(out)
 	return dropNested(out)

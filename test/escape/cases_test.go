@@ -188,6 +188,19 @@ var processCases = []escapeCase{
 	{"host-processes-invisible", readOnlyProfile, layout, s("ls /proc | grep -c '^[0-9]'"),
 		func(*env) expectation { return expectation{code: 0} }},
 	{"etc-shadow-unreadable", readOnlyProfile, layout, s("cat /etc/shadow"), fail("root:")},
+	{"root-only-file-below-opt-unreadable", readOnlyProfile,
+		func(e *env) {
+			layout(e)
+			d, err := os.MkdirTemp("/opt", "permc-escape-")
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			e.t.Cleanup(func() { os.RemoveAll(d) })
+			os.Chmod(d, 0o755)
+			os.WriteFile(filepath.Join(d, "secret"), []byte(marker), 0o600)
+			e.file(filepath.Join(e.ws, "where"), filepath.Join(d, "secret"))
+		},
+		s(`cat "$(cat where)"`), fail()},
 	{"threads-start-under-the-filter", readOnlyProfile, layout,
 		s(py + `'import threading; t=threading.Thread(target=print, args=("ok",)); t.start(); t.join()'`), succeed("ok")},
 	{"clone3-returns-enosys", readOnlyProfile, layout,
