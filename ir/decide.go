@@ -18,6 +18,12 @@ type Binding struct {
 	// LinkedGitDirs maps a workspace root to the gitdir its .git file
 	// points at, for roots that really are linked worktrees.
 	LinkedGitDirs map[string]string
+	// GitDirCaps maps a workspace root to the other git directories its
+	// .git leads to (a linked worktree's common directory, a submodule's
+	// gitdir). When protection applies, none of them is left writable by a
+	// rule that does not name it (or an ancestor of it outside the root),
+	// and none is made readable either.
+	GitDirCaps map[string][]string
 	// Exists tells whether a path exists at load time; nil means every
 	// path does. Deny globs on Linux and Windows reach only what exists.
 	Exists func(path string) bool
@@ -104,7 +110,8 @@ type decider struct {
 	b       Binding
 	entries []entry
 	roots   [][]string
-	gitdirs map[int][]string // root index -> linked gitdir
+	gitdirs map[int][]string   // root index -> linked gitdir
+	caps    map[int][][]string // root index -> capped git directories
 }
 
 // expand binds every rule and table entry to concrete paths.
@@ -131,10 +138,16 @@ func (d *decider) expand() {
 		d.add(kind, m.Access, c, m.Glob, m.Literal, Origin{Profile: ":minimal"}, nil)
 	}
 	d.gitdirs = map[int][]string{}
+	d.caps = map[int][][]string{}
 	for i, r := range d.roots {
 		if g, ok := d.b.LinkedGitDirs[JoinPath(d.t, r)]; ok {
 			if gc, ok := SplitPath(d.t, g); ok {
 				d.gitdirs[i] = gc
+			}
+		}
+		for _, c := range d.b.GitDirCaps[JoinPath(d.t, r)] {
+			if cc, ok := SplitPath(d.t, c); ok {
+				d.caps[i] = append(d.caps[i], cc)
 			}
 		}
 	}
@@ -384,6 +397,15 @@ func (d *decider) protections(pc []string) []Match {
 			out = append(out, Match{
 				Kind: MatchProtected, Access: acc, Depth: len(q),
 				Path: JoinPath(d.t, q), Origin: d.p.FS.ProtectOrigin,
+			})
+		}
+		for _, c := range d.caps[i] {
+			if !hasPrefixComps(d.t, c, pc, false) || d.overridden(c, root) || !d.decide(c, false).Write {
+				continue
+			}
+			out = append(out, Match{
+				Kind: MatchProtected, Access: Read, Depth: len(c),
+				Path: JoinPath(d.t, c), Origin: d.p.FS.ProtectOrigin,
 			})
 		}
 	}

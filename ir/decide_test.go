@@ -76,3 +76,29 @@ func TestDecideWorktree(t *testing.T) {
 		t.Errorf("ancestor containing the root must not unprotect: %v", got.Access())
 	}
 }
+
+func TestDecideGitDirCaps(t *testing.T) {
+	b := Binding{Home: "/home/dev", SlashTmp: true, WorkspaceRoots: []string{"/tmp/ws"},
+		GitDirCaps: map[string][]string{"/tmp/ws": {"/tmp/main/.git", "/srv/denied/.git"}}}
+	p := &Policy{FS: FSPolicy{ProtectMetadata: true, Rules: []FSRule{
+		rule(BaseRoot, "", Read), rule(BaseWorkspaceRoots, "", Write), rule(BaseSlashTmp, "", Write),
+		rule(BaseAbs, "/srv/denied", Deny),
+	}}}
+	tests := []struct {
+		path string
+		want Access
+	}{
+		{"/tmp/main/.git/hooks/pre-commit", Read}, // capped: /tmp would make it writable
+		{"/tmp/main/src", Write},                  // outside the capped directory
+		{"/srv/denied/.git/config", Deny},         // a cap never makes anything readable
+	}
+	for _, tc := range tests {
+		if got := Decide(p, Linux, b, tc.path).Access(); got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+	explicit := &Policy{FS: FSPolicy{ProtectMetadata: true, Rules: append(p.FS.Rules, rule(BaseAbs, "/tmp/main/.git", Write))}}
+	if got := Decide(explicit, Linux, b, "/tmp/main/.git/hooks/x").Access(); got != Write {
+		t.Errorf("an explicit rule on the common directory must win: %v", got)
+	}
+}

@@ -230,6 +230,18 @@ func (r *resolver) protections() {
 			add = append(add, &entry{lex: q, access: acc, kind: kindProtected,
 				origin: r.plan.Protect.Origin, root: root})
 		}
+		// Other git directories in the root's care are never left writable
+		// by a broader rule, and never made readable either.
+		for _, c := range r.caps[root] {
+			if r.explicitAt(c, root) {
+				continue
+			}
+			if a, _ := r.decide(r.canon(c), false); a != ir.Write {
+				continue
+			}
+			add = append(add, &entry{lex: c, access: ir.Read, kind: kindProtected,
+				origin: r.plan.Protect.Origin, root: root})
+		}
 	}
 	for _, e := range add {
 		r.resolveEntry(e)
@@ -274,6 +286,28 @@ func (r *resolver) readGitdir(root string) (string, bool) {
 		return "", false
 	}
 	return g, true
+}
+
+// gitCaps returns the git directories a root's .git leads to besides a
+// verified worktree gitdir: that worktree's common directory (hooks and
+// config live there), or, for any other .git file, the gitdir it names (a
+// submodule's). Hooks written there would run outside the sandbox.
+func (r *resolver) gitCaps(root string) []string {
+	if g, ok := r.gitdirs[root]; ok {
+		if c, ok := pointer(r.fs, joinPath(g, "commondir"), "", g); ok {
+			return []string{c}
+		}
+		return nil
+	}
+	dotgit := joinPath(root, ".git")
+	fi, err := r.fs.Lstat(dotgit)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	if g, ok := pointer(r.fs, dotgit, "gitdir:", root); ok {
+		return []string{g}
+	}
+	return nil
 }
 
 // pointer reads a one-line path file: "PREFIX path", relative to dir.

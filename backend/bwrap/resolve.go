@@ -64,9 +64,13 @@ type Resolved struct {
 	// is a linked worktree to its gitdir.
 	WorkspaceRoots []string          `json:"workspace_roots,omitempty"`
 	LinkedGitDirs  map[string]string `json:"linked_git_dirs,omitempty"`
-	Home           string            `json:"home,omitempty"`
-	Tmpdir         string            `json:"tmpdir,omitempty"`
-	SlashTmp       bool              `json:"slash_tmp,omitempty"`
+	// GitDirCaps maps a root to the other git directories it leads to
+	// (a worktree's common directory, a submodule's gitdir), which no
+	// implicit rule leaves writable.
+	GitDirCaps map[string][]string `json:"git_dir_caps,omitempty"`
+	Home       string              `json:"home,omitempty"`
+	Tmpdir     string              `json:"tmpdir,omitempty"`
+	SlashTmp   bool                `json:"slash_tmp,omitempty"`
 
 	fs FS
 }
@@ -97,6 +101,7 @@ type resolver struct {
 	roots    []string
 	slashTmp bool
 	gitdirs  map[string]string
+	caps     map[string][]string
 	entries  []*entry
 	globs    []globTemplate
 	results  []GlobResult
@@ -108,7 +113,8 @@ type resolver struct {
 // the plan (the result is then nil); they point at the TOML line that
 // caused them. Warnings and notes come with a usable result.
 func Resolve(plan *Plan, b Binding, opts Options) (*Resolved, diag.List) {
-	r := &resolver{plan: plan, b: b, opts: opts, fs: opts.FS, gitdirs: map[string]string{}}
+	r := &resolver{plan: plan, b: b, opts: opts, fs: opts.FS, gitdirs: map[string]string{},
+		caps: map[string][]string{}}
 	if r.fs == nil {
 		r.fs = HostFS{}
 	}
@@ -141,6 +147,9 @@ func (r *resolver) bind() {
 		for _, root := range r.roots {
 			if g, ok := r.readGitdir(root); ok {
 				r.gitdirs[root] = g
+			}
+			if c := r.gitCaps(root); len(c) > 0 {
+				r.caps[root] = c
 			}
 		}
 	}
@@ -215,6 +224,9 @@ func (r *resolver) build() *Resolved {
 	if len(r.gitdirs) > 0 {
 		out.LinkedGitDirs = r.gitdirs
 	}
+	if len(r.caps) > 0 {
+		out.GitDirCaps = r.caps
+	}
 	bl := newBuilder(r)
 	bl.run()
 	out.Ops, out.Placeholders, out.Mounts = bl.ops, bl.placeholders, bl.mounts
@@ -282,6 +294,6 @@ func (res *Resolved) Binding() ir.Binding {
 		fsys = HostFS{}
 	}
 	return ir.Binding{Home: res.Home, Tmpdir: res.Tmpdir, SlashTmp: res.SlashTmp,
-		WorkspaceRoots: res.WorkspaceRoots, LinkedGitDirs: res.LinkedGitDirs,
+		WorkspaceRoots: res.WorkspaceRoots, LinkedGitDirs: res.LinkedGitDirs, GitDirCaps: res.GitDirCaps,
 		Exists: func(p string) bool { _, err := fsys.Lstat(p); return err == nil }}
 }

@@ -65,3 +65,33 @@ func TestProcStaysReadOnly(t *testing.T) {
 		t.Error("the host's hostname changed")
 	}
 }
+
+// A linked worktree's common git directory and a submodule's gitdir lie
+// outside the workspace but hold hooks that run on the host: no broader
+// rule (here /tmp, writable under :workspace) may leave them writable.
+func TestGitDirsOutsideTheRootStayReadOnly(t *testing.T) {
+	for _, uid := range identities(t) {
+		t.Run(idName(uid), func(t *testing.T) {
+			e := newEnv(t, uid)
+			base := filepath.Dir(e.ws) // under /tmp: writable through :slash_tmp
+			common := filepath.Join(base, "main", ".git")
+			gitdir := filepath.Join(common, "worktrees", "ws")
+			e.file(filepath.Join(common, "hooks", "README"), "hooks")
+			e.file(filepath.Join(gitdir, "HEAD"), "ref: refs/heads/feature\n")
+			e.file(filepath.Join(gitdir, "gitdir"), filepath.Join(e.ws, ".git")+"\n")
+			e.file(filepath.Join(gitdir, "commondir"), "../..\n")
+			e.file(filepath.Join(e.ws, ".git"), "gitdir: "+gitdir+"\n")
+			hook := filepath.Join(common, "hooks", "pre-commit")
+			r := e.run(plainWorkspace(e), "echo evil > "+hook+"; cat "+filepath.Join(common, "hooks", "README"))
+			e.expect(r, expectation{code: 0, has: []string{"hooks"}, hostNot: []string{hook}})
+
+			// A submodule: .git names a gitdir below the parent's .git/modules.
+			sub := filepath.Join(common, "modules", "sub")
+			e.file(filepath.Join(sub, "HEAD"), "ref: refs/heads/main\n")
+			e.file(filepath.Join(e.ws, ".git"), "gitdir: "+sub+"\n")
+			subHook := filepath.Join(sub, "hooks", "post-checkout")
+			r = e.run(plainWorkspace(e), "mkdir -p "+filepath.Dir(subHook)+"; echo evil > "+subHook+"; cat "+filepath.Join(sub, "HEAD"))
+			e.expect(r, expectation{code: 0, has: []string{"refs/heads/main"}, hostNot: []string{subHook}})
+		})
+	}
+}
