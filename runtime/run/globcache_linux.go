@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,6 +35,11 @@ type dirStamp struct {
 	Dev   uint64 `json:"dev"`
 	Ino   uint64 `json:"ino"`
 	Ctime int64  `json:"ctime_ns"`
+	// Names hashes the directory's entries (name and type) as the walk
+	// read them. The walk depends on nothing else, so when the ctime moved
+	// (permc's own placeholders come and go in workspace roots) an equal
+	// listing still validates the entry.
+	Names string `json:"names"`
 }
 
 type cacheEntry struct {
@@ -90,11 +96,26 @@ func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
 	}
 	for _, d := range e.Dirs {
 		now, ok := stamp(d.Path)
-		if !ok || now != d {
+		if !ok {
+			return bwrap.GlobResult{}, false
+		}
+		if now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
+			continue
+		}
+		ents, err := os.ReadDir(d.Path)
+		if err != nil || namesHash(ents) != d.Names {
 			return bwrap.GlobResult{}, false
 		}
 	}
 	return e.Result, true
+}
+
+func namesHash(ents []fs.DirEntry) string {
+	h := sha256.New()
+	for _, e := range ents {
+		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), e.Type())
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // store records a walk's result with the stamps each directory had just
@@ -104,7 +125,7 @@ func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStam
 	e := cacheEntry{Result: r}
 	for _, b := range before {
 		now, ok := stamp(b.Path)
-		if !ok || now != b {
+		if !ok || now.Dev != b.Dev || now.Ino != b.Ino || now.Ctime != b.Ctime {
 			return
 		}
 		e.Dirs = append(e.Dirs, b)
@@ -141,14 +162,16 @@ type recordingFS struct {
 
 func (r *recordingFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	st, ok := stamp(name)
+	ents, err := r.FS.ReadDir(name)
+	st.Names = namesHash(ents)
 	r.mu.Lock()
-	if ok {
+	if ok && err == nil {
 		r.before = append(r.before, st)
 	} else {
 		r.bad = true
 	}
 	r.mu.Unlock()
-	return r.FS.ReadDir(name)
+	return ents, err
 }
 
 // stamps returns the stamps taken, or nil when a directory could not be

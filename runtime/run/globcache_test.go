@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/permc/permc/backend/bwrap"
 )
@@ -49,4 +50,25 @@ func (p *plantingFS) ReadDir(name string) ([]fs.DirEntry, error) {
 		os.WriteFile(filepath.Join(p.dir, ".env"), []byte("x"), 0o644)
 	}
 	return ents, err
+}
+
+// permc's own placeholders come and go in workspace roots, moving their
+// ctime; an unchanged listing still validates the cache, a changed one
+// does not.
+func TestGlobCacheSurvivesPlaceholderChurn(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "src"), 0o755)
+	c := newGlobCache(t.TempDir(), []byte("policy"))
+	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 3}
+	c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	time.Sleep(10 * time.Millisecond)
+	os.Mkdir(filepath.Join(root, ".codex"), 0o755)
+	os.Remove(filepath.Join(root, ".codex"))
+	if _, ok := c.load(scan); !ok {
+		t.Fatal("placeholder churn invalidated the cache")
+	}
+	os.WriteFile(filepath.Join(root, "new.env"), nil, 0o644)
+	if _, ok := c.load(scan); ok {
+		t.Fatal("a new file did not invalidate the cache")
+	}
 }
