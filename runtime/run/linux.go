@@ -108,6 +108,11 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 	pj, _ := json.Marshal(o.Policy)
 	cache := newGlobCache(o.StateDir, pj)
 	masks := rootSecrets(o.Policy, o.binding())
+	// permc's own state (proxy log, glob cache, locks) is nobody's
+	// business inside the sandbox: the glob cache lists denied paths.
+	if ir.Decide(o.Policy, ir.Linux, o.binding(), o.StateDir).Read {
+		masks = append(masks, bwrap.Mask{Path: o.StateDir, Origin: ir.Origin{Profile: "permc state directory"}})
+	}
 	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand, PinLinks: true, Masks: masks})
 	if rd.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}

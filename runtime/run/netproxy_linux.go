@@ -74,13 +74,20 @@ func (hp *hostProxy) logger(o *Options) (*slog.Logger, error) {
 	if o.Verbose {
 		return slog.New(slog.NewTextHandler(o.Stderr, nil)), nil
 	}
-	f, err := os.OpenFile(filepath.Join(o.StateDir, "proxy.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	path := filepath.Join(o.StateDir, "proxy.log")
+	if fi, err := os.Stat(path); err == nil && fi.Size() > maxProxyLog {
+		os.Rename(path, path+".1") // keep one old log; a sandbox cannot fill the disk
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	hp.logf = f
 	return slog.New(slog.NewTextHandler(f, nil)), nil
 }
+
+// maxProxyLog is the size at which proxy.log is rotated.
+const maxProxyLog = 8 << 20
 
 func (hp *hostProxy) listen(name string, serve func(net.Listener) error) error {
 	l, err := net.Listen("unix", filepath.Join(hp.dir, name))

@@ -95,3 +95,12 @@ func TestGitDirsOutsideTheRootStayReadOnly(t *testing.T) {
 		})
 	}
 }
+
+// permc's state directory (proxy log, glob cache) is masked inside.
+func TestStateDirectoryMasked(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	e.file(filepath.Join(e.state, "proxy.log"), marker)
+	r := e.run(workspaceProfile(e), "ls "+e.state+"; cat "+filepath.Join(e.state, "proxy.log")+"; echo done")
+	e.expect(r, expectation{code: 0, has: []string{"done"}, hasNot: []string{"profile.toml"}})
+}
