@@ -2,6 +2,7 @@ package passes
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -63,6 +64,10 @@ func (n *normalizer) entry(e ir.FSEntryDecl) (ir.FSRule, bool) {
 		return ir.FSRule{}, false
 	}
 	r := ir.FSRule{Access: acc, Origin: n.origin(e.KeyPos)}
+	if why := oddPath(e.Path + "/" + e.Sub); why != "" {
+		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "path %q %s", joinSub(e.Path, e.Sub), why)
+		return r, false
+	}
 	sub := ""
 	if e.Scoped && e.Sub != "." {
 		if !n.checkSub(e) {
@@ -171,6 +176,20 @@ func (n *normalizer) pathRule(r ir.FSRule, e ir.FSEntryDecl, sub string) (ir.FSR
 	}
 	r.Base = ir.BaseAbs
 	return n.withGlob(r, e, clean)
+}
+
+// oddPath says what makes a path name a different file than it seems:
+// a NUL byte, or white space at the end of a component.
+func oddPath(p string) string {
+	if strings.ContainsRune(p, 0) {
+		return "contains a NUL byte"
+	}
+	for _, c := range strings.Split(strings.ReplaceAll(p, `\`, "/"), "/") {
+		if c != strings.TrimRightFunc(c, unicode.IsSpace) {
+			return "has white space at the end of a component; it names a different file than it looks"
+		}
+	}
+	return ""
 }
 
 func hasDotDot(p, sep string) bool {

@@ -75,6 +75,10 @@ func (n *normalizer) domain(kv ir.KV) {
 		n.s.diags.Errorf(pos, diag.BadHost, "domain pattern %q: %v", kv.Key, err)
 		return
 	}
+	if hasPort(kv.Key) {
+		n.s.diags.Warnf(kv.KeyPos, diag.Ineffective,
+			"the port in domain pattern %q is ignored: the rule applies to every port of %s", kv.Key, pat)
+	}
 	if pat.Kind == host.Any && !allow {
 		n.s.diags.Errorf(kv.KeyPos, diag.WildcardDeny,
 			"\"*\" may only be allowed; a deny of \"*\" would make every allow entry unreachable "+
@@ -87,6 +91,15 @@ func (n *normalizer) domain(kv ir.KV) {
 		return // deny wins between two spellings of one pattern
 	}
 	n.p.domains.set(r.Pattern, r)
+}
+
+// hasPort reports whether a pattern names a port: "host:443", "[::1]:80".
+func hasPort(k string) bool {
+	k = strings.TrimSpace(k)
+	if i := strings.LastIndex(k, "]"); i >= 0 {
+		return strings.HasPrefix(k[i+1:], ":")
+	}
+	return strings.Count(k, ":") == 1
 }
 
 func domainKind(k host.Kind) ir.DomainKind {

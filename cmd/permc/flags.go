@@ -85,7 +85,18 @@ func (c *common) load() (*passes.Result, diag.List) {
 	res := passes.Run(cfg, passes.Options{
 		Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox,
 	})
-	return res, append(diags, res.Diags...)
+	pd := res.Diags
+	if diags.HasErrors() {
+		// A file with errors was dropped: "nothing selects a profile"
+		// would only be a consequence of that.
+		pd = nil
+		for _, d := range res.Diags {
+			if d.Code != diag.NoProfileSelected {
+				pd = append(pd, d)
+			}
+		}
+	}
+	return res, append(diags, pd...)
 }
 
 // printDiags renders diagnostics as text or JSON.

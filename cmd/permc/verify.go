@@ -56,7 +56,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&against, "against", "config `FILE` the folder must be compiled from (repeatable, lowest precedence first)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, verifyHelp)
-		fs.PrintDefaults()
+		verifyFlags(fs, stderr).PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -117,4 +117,25 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitNo
 	}
 	return exitOK
+}
+
+// verifyFlags is fs as the help shows it: without the flags verify
+// refuses, and with what --target means here.
+func verifyFlags(fs *flag.FlagSet, w io.Writer) *flag.FlagSet {
+	help := flag.NewFlagSet("permc verify", flag.ContinueOnError)
+	help.SetOutput(w)
+	fs.VisitAll(func(f *flag.Flag) {
+		switch f.Name {
+		case "c", "bind":
+			return
+		case "format":
+			help.Var(f.Value, f.Name, "text or json")
+			return
+		case "target":
+			help.Var(f.Value, f.Name, "run the decision checks of these targets only: macos,linux,windows or all")
+			return
+		}
+		help.Var(f.Value, f.Name, f.Usage)
+	})
+	return help
 }
