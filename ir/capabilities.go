@@ -29,6 +29,9 @@ const (
 	// FeatVolumeACL is an entry needed on a volume root, which Windows
 	// would copy to every file of the volume.
 	FeatVolumeACL Feature = "volume-acl"
+	// FeatSystemDeny is a deny of :minimal or of a path in or above the
+	// system folders.
+	FeatSystemDeny Feature = "system-deny"
 )
 
 // Support is how well a target enforces a feature.
@@ -130,6 +133,10 @@ var capabilities = map[capKey]Capability{
 		"a deny on a network share needs the appcontainer model: permc never changes a server's acls"},
 	{Windows, ModeUnelevated, FeatRemoteDeny}: {Unenforceable,
 		"a deny on a network share needs the appcontainer model: permc never changes a server's acls"},
+	{Windows, ModeElevated, FeatSystemDeny}: {Unenforceable,
+		"the windows system folders belong to TrustedInstaller and every program loads from them: permc cannot deny them"},
+	{Windows, ModeUnelevated, FeatSystemDeny}: {Unenforceable,
+		"the windows system folders belong to TrustedInstaller and every program loads from them: permc cannot deny them"},
 	{Windows, ModeElevated, FeatVolumeACL}: {Unenforceable,
 		"an entry on a volume root would be copied to every file of the volume, which is neither feasible nor reversible; name narrower folders"},
 	{Windows, ModeUnelevated, FeatVolumeACL}: {Unenforceable,

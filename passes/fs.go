@@ -192,6 +192,24 @@ func oddPath(p string) string {
 	return ""
 }
 
+// unsupportedGlob names glob shapes that not every target can express
+// with the same meaning (SBPL regexes, Windows expansion), so they are
+// refused everywhere rather than enforced differently per OS.
+func unsupportedGlob(p string) string {
+	switch {
+	case strings.Contains(p, "[!") || strings.Contains(p, "[^"):
+		return "negated character classes are not supported"
+	case strings.ContainsAny(p, "{}"):
+		return "braces are not supported in globs"
+	}
+	for _, c := range strings.Split(p, "/") {
+		if strings.Contains(c, "**") && c != "**" {
+			return "** must be a whole path component"
+		}
+	}
+	return ""
+}
+
 func hasDotDot(p, sep string) bool {
 	for _, c := range strings.Split(p, sep) {
 		if c == ".." {
@@ -225,6 +243,10 @@ func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FS
 	}
 	if !doublestar.ValidatePattern(strings.ReplaceAll(path, `\`, "/")) {
 		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "glob %q is not a valid pattern", path)
+		return r, false
+	}
+	if why := unsupportedGlob(path); why != "" {
+		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "glob %q: %s", path, why)
 		return r, false
 	}
 	r.Glob = true

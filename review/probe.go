@@ -47,12 +47,36 @@ type prober struct {
 	probes []probe
 }
 
+// Probes returns the rule-boundary probe set of target t for pols, the
+// one permc diff compares: every path as t spells it (macOS paths resolved
+// into /private), with the symbolic roots bound as in Synthetic[t]. permc
+// verify and the cross-backend tests run every backend's evaluator over
+// it.
+func Probes(t ir.Target, pols ...*ir.Policy) []string {
+	return ProbesFor(t, Synthetic[t], pols...)
+}
+
+// ProbesFor is Probes with the symbolic roots bound by b instead of
+// Synthetic[t].
+func ProbesFor(t ir.Target, b ir.Binding, pols ...*ir.Policy) []string {
+	ps := probesBound(t, b, pols...)
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = ir.JoinPath(t, p.comps)
+	}
+	return out
+}
+
 // probeSet returns the rule-boundary probes of target t for pols: for
 // every rule path of every policy, every workspace root's protected
 // metadata and every :minimal entry, the path itself, a child and a
 // sibling; one example path per glob.
 func probeSet(t ir.Target, pols ...*ir.Policy) []probe {
-	pr := &prober{t: t, b: Synthetic[t], seen: map[string]bool{}}
+	return probesBound(t, Synthetic[t], pols...)
+}
+
+func probesBound(t ir.Target, b ir.Binding, pols ...*ir.Policy) []probe {
+	pr := &prober{t: t, b: b, seen: map[string]bool{}}
 	roots := pr.workspaceRoots(pols)
 	for _, p := range pols {
 		for _, r := range p.FS.Rules {

@@ -206,6 +206,9 @@ func detectLocal(p *ir.Policy, rules []ir.FSRule, model Model) []found {
 		out = append(out, systemReadFound(p, rules))
 	}
 	for _, r := range rules {
+		if r.Access == ir.Deny && deniesSystem(r) {
+			out = append(out, found{ir.FeatSystemDeny, r.Origin, true})
+		}
 		if volumeACL(r, rules, model) {
 			out = append(out, found{ir.FeatVolumeACL, r.Origin, true})
 		}
@@ -223,6 +226,43 @@ func systemReadFound(p *ir.Policy, rules []ir.FSRule) found {
 		}
 	}
 	return found{ir.FeatSystemRead, p.Origin, false}
+}
+
+// deniesSystem reports whether a deny rule reaches the system folders of
+// :minimal, whose ACLs belong to TrustedInstaller and which every program
+// loads from.
+func deniesSystem(r ir.FSRule) bool {
+	if r.Base == ir.BaseMinimal {
+		return true
+	}
+	if r.Base != ir.BaseAbs {
+		return false
+	}
+	c, ok := ir.SplitPath(ir.Windows, r.Path)
+	if !ok {
+		return false
+	}
+	for _, m := range ir.Minimal(ir.Windows) {
+		name := strings.Trim(m.Path, "%")
+		sys, ok := ir.SplitPath(ir.Windows, ir.WindowsDefaults[name])
+		if ok && (within(sys, c) || within(c, sys)) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether comps a is b or below it, case-insensitively.
+func within(a, b []string) bool {
+	if len(a) < len(b) {
+		return false
+	}
+	for i := range b {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func isUNC(r ir.FSRule) bool {
