@@ -23,6 +23,7 @@ func Features(p *ir.Policy) []Use {
 	}
 	var out []Use
 	add := func(f ir.Feature, o ir.Origin, what string) { out = append(out, Use{f, o, what}) }
+	denied := deniedPaths(p)
 	rootRead := false
 	for _, r := range p.FS.Rules {
 		what := describe(r)
@@ -41,7 +42,7 @@ func Features(p *ir.Policy) []Use {
 		case r.Access == ir.Deny:
 			add(ir.FeatDenyCarveout, r.Origin, what)
 		}
-		if r.Access != ir.Deny && !r.Glob && underDeny(p, r) {
+		if r.Access != ir.Deny && !r.Glob && underDeny(denied, r) {
 			add(ir.FeatReopenUnderDeny, r.Origin, what)
 		}
 	}
@@ -86,30 +87,43 @@ func Features(p *ir.Policy) []Use {
 	return out
 }
 
-// underDeny reports whether a deny rule of p, on the same base, covers an
-// ancestor of r.
-func underDeny(p *ir.Policy, r ir.FSRule) bool {
+// deniedPaths indexes p's plain deny rules by base and path; the root
+// deny is keyed by its base alone.
+func deniedPaths(p *ir.Policy) map[ir.BaseKind]map[string]bool {
+	out := map[ir.BaseKind]map[string]bool{}
 	for _, d := range p.FS.Rules {
 		if d.Access != ir.Deny || d.Glob {
 			continue
 		}
-		if d.Base == ir.BaseRoot {
-			return true
+		if out[d.Base] == nil {
+			out[d.Base] = map[string]bool{}
 		}
-		if d.Base == r.Base && d.Path != r.Path && isAncestor(d.Path, r.Path) {
+		out[d.Base][strings.TrimSuffix(strings.ReplaceAll(d.Path, `\`, "/"), "/")] = true
+	}
+	return out
+}
+
+// underDeny reports whether a deny rule on the same base (or of :root)
+// covers a strict ancestor of r, walking r's ancestors.
+func underDeny(denied map[ir.BaseKind]map[string]bool, r ir.FSRule) bool {
+	if len(denied[ir.BaseRoot]) > 0 {
+		return true
+	}
+	set := denied[r.Base]
+	if len(set) == 0 {
+		return false
+	}
+	p := strings.TrimSuffix(strings.ReplaceAll(r.Path, `\`, "/"), "/")
+	if p != "" && set[""] {
+		return true
+	}
+	for i := strings.LastIndex(p, "/"); i > 0; i = strings.LastIndex(p, "/") {
+		p = p[:i]
+		if set[p] {
 			return true
 		}
 	}
 	return false
-}
-
-func isAncestor(a, b string) bool {
-	if a == "" {
-		return true
-	}
-	a = strings.ReplaceAll(a, `\`, "/")
-	b = strings.ReplaceAll(b, `\`, "/")
-	return strings.HasPrefix(b, strings.TrimSuffix(a, "/")+"/")
 }
 
 func describe(r ir.FSRule) string {
@@ -151,7 +165,8 @@ func Enforceability(p *ir.Policy, t ir.Target) diag.List {
 	}
 	var diags diag.List
 	unusable := map[ir.Mode]bool{}
-	for _, u := range Features(p) {
+	uses := Features(p)
+	for _, u := range uses {
 		if !u.origin.Pos.IsValid() {
 			u.origin = p.Origin // a built-in's rule: point at the profile
 		}
@@ -171,18 +186,20 @@ func Enforceability(p *ir.Policy, t ir.Target) diag.List {
 			diags.Add(d)
 		}
 	}
-	return append(append(diags, foreignPaths(p, t)...), unbounded(p, t)...)
+	return append(append(diags, foreignPaths(p, t)...), unboundedOf(uses, t)...)
 }
 
 // unbounded warns, on targets that expand deny globs before the sandbox
 // starts, about a ** with no depth limit.
-func unbounded(p *ir.Policy, t ir.Target) diag.List {
+func unbounded(p *ir.Policy, t ir.Target) diag.List { return unboundedOf(Features(p), t) }
+
+func unboundedOf(uses []Use, t ir.Target) diag.List {
 	var diags diag.List
 	if t == ir.MacOS {
 		return nil
 	}
 	warned := map[diag.Pos]bool{}
-	for _, u := range Features(p) {
+	for _, u := range uses {
 		if u.f == ir.FeatUnboundedGlob && !warned[u.origin.Pos] {
 			warned[u.origin.Pos] = true
 			diags.Add(diag.Diagnostic{Pos: u.origin.Pos, Severity: diag.Warning, Code: diag.UnboundedGlob,
