@@ -15,19 +15,10 @@ import (
 	"github.com/permc/permc/runtime/macos"
 )
 
-// Run runs the command under sandbox-exec with the policy compiled to
+// runSandboxed runs the command under sandbox-exec with the policy compiled to
 // SBPL, and the proxy beside it when the network is filtered. This file
 // is cross-compiled and has never run on macOS.
-func Run(o *Options) (int, error) {
-	if len(o.Argv) == 0 {
-		return ExitSetup, fail(ExitSetup, "no command given")
-	}
-	if o.Policy.Unrestricted {
-		return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
-	}
-	if err := o.checkWorkspaces(); err != nil {
-		return ExitSetup, err
-	}
+func runSandboxed(o *Options) (int, error) {
 	dir, err := o.writeSBPL()
 	if err != nil {
 		return ExitSetup, err
@@ -79,4 +70,9 @@ func (o *Options) writeSBPL() (string, error) {
 		return "", fail(ExitSetup, "%v", err)
 	}
 	return dir, nil
+}
+
+// runUnrestricted replaces permc with the command.
+func runUnrestricted(o *Options) (int, error) {
+	return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
 }

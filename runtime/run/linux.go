@@ -16,18 +16,9 @@ import (
 	"github.com/permc/permc/runtime/linux"
 )
 
-// Run runs the command as o describes and returns its exit status, or an
-// *Error for failures of permc's own (nothing ran).
-func Run(o *Options) (int, error) {
-	if len(o.Argv) == 0 {
-		return ExitSetup, fail(ExitSetup, "no command given")
-	}
-	if o.Policy.Unrestricted {
-		return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
-	}
-	if err := o.checkWorkspaces(); err != nil {
-		return ExitSetup, err
-	}
+// runSandboxed runs the command under bubblewrap, or in the Landlock-only
+// mode where bubblewrap cannot run.
+func runSandboxed(o *Options) (int, error) {
 	if o.NoBwrap {
 		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
 	}
@@ -172,4 +163,9 @@ func closeFiles(fs []*os.File) {
 	for _, f := range fs {
 		f.Close()
 	}
+}
+
+// runUnrestricted replaces permc with the command.
+func runUnrestricted(o *Options) (int, error) {
+	return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
 }

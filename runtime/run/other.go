@@ -2,8 +2,10 @@
 
 package run
 
-// Run is available on Linux only in this version; the macOS and Windows
-// launchers are built and tested separately and not executed here.
-func Run(o *Options) (int, error) {
-	return ExitSetup, fail(ExitSetup, "permc run supports only linux in this version")
+// runSandboxed has no sandbox to offer on this OS.
+func runSandboxed(o *Options) (int, error) {
+	return ExitSetup, fail(ExitSetup, "permc run has no sandbox for this operating system")
 }
+
+// runUnrestricted is refused too: permc runs nothing here.
+func runUnrestricted(o *Options) (int, error) { return runSandboxed(o) }

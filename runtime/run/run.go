@@ -51,6 +51,22 @@ type Options struct {
 	Verbose bool
 }
 
+// Run runs the command as o describes and returns its exit status, or an
+// *Error for failures of permc's own (nothing ran). Only a policy with no
+// restriction runs without a sandbox.
+func Run(o *Options) (int, error) {
+	if len(o.Argv) == 0 {
+		return ExitSetup, fail(ExitSetup, "no command given")
+	}
+	if o.Policy.Unrestricted {
+		return runUnrestricted(o)
+	}
+	if err := o.checkWorkspaces(); err != nil {
+		return ExitSetup, err
+	}
+	return runSandboxed(o)
+}
+
 // Error is a failure of permc's own, with the exit status to report and
 // any diagnostics to print.
 type Error struct {

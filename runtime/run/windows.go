@@ -3,6 +3,9 @@
 package run
 
 import (
+	"errors"
+	"fmt"
+	"os/exec"
 	"path/filepath"
 
 	"github.com/permc/permc/backend/winacl"
@@ -10,20 +13,11 @@ import (
 	"github.com/permc/permc/runtime/windows"
 )
 
-// Run applies the policy's Windows manifest in the strongest usable mode,
+// runSandboxed applies the policy's Windows manifest in the strongest usable mode,
 // starts the proxy beside the sandbox when the network is filtered, runs
 // the command, and undoes the manifest. This file is cross-compiled and
 // has never run on Windows.
-func Run(o *Options) (int, error) {
-	if len(o.Argv) == 0 {
-		return ExitSetup, fail(ExitSetup, "no command given")
-	}
-	if o.Policy.Unrestricted {
-		return ExitSetup, fail(ExitSetup, "%s has no restrictions; run the command directly", o.Policy.Name)
-	}
-	if err := o.checkWorkspaces(); err != nil {
-		return ExitSetup, err
-	}
+func runSandboxed(o *Options) (int, error) {
 	m, err := winacl.Compile(o.Policy)
 	if err != nil {
 		return ExitSetup, fail(ExitSetup, "windows manifest: %v", err)
@@ -72,4 +66,22 @@ func (o *Options) windowsPlan(m *winacl.Manifest, fs winacl.FS) (*windows.Plan, 
 		last = err
 	}
 	return nil, fail(ExitSetup, "no usable windows sandbox mode: %v", last)
+}
+
+// runUnrestricted runs the command directly and waits for it.
+func runUnrestricted(o *Options) (int, error) {
+	fmt.Fprintf(o.Stderr, "permc: profile %s has no restrictions; running the command without a sandbox\n", o.Policy.Name)
+	cmd := exec.Command(o.Argv[0], o.Argv[1:]...)
+	cmd.Dir, cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Dir, o.Env, o.Stdin, o.Stdout, o.Stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), nil
+	case errors.Is(err, exec.ErrNotFound):
+		return ExitNotFound, fail(ExitNotFound, "%s: not found", o.Argv[0])
+	case err != nil:
+		return ExitCannotExec, fail(ExitCannotExec, "cannot execute %s: %v", o.Argv[0], err)
+	}
+	return 0, nil
 }
