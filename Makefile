@@ -59,8 +59,10 @@ golden:
 docs:
 	$(GO) run ./internal/diag/gendocs docs/diagnostics.md
 
+# permc side by side with bwrap, sandbox-runtime, find, tinyproxy and socat;
+# writes BENCHMARKS.md. BENCHFLAGS=-quick checks that everything runs.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./... | tee bench.out
+	@GO=$(GO) scripts/bench.sh $(BENCHFLAGS)
 
 clean:
 	rm -rf bin out bench.out
