@@ -35,6 +35,10 @@ func (b *Build) Write(dir string) error {
 	if err := b.writeTree(tmp); err != nil {
 		return err
 	}
+	// Everything is on disk before the new folder replaces the old one.
+	if err := syncTree(tmp); err != nil {
+		return err
+	}
 	return swap(dir, tmp)
 }
 
@@ -68,28 +72,12 @@ func (b *Build) writeTree(root string) error {
 			return err
 		}
 		for name, data := range b.Folders[folder] {
-			if err := writeSynced(filepath.Join(d, name), data); err != nil {
+			if err := os.WriteFile(filepath.Join(d, name), data, 0o644); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // swap moves tmp into place of dir.
