@@ -1,7 +1,6 @@
 package passes_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -150,5 +149,4 @@ func TestEveryCodeTested(t *testing.T) {
 			t.Errorf("code %s documented %d times", c, n)
 		}
 	}
-	_ = fmt.Sprint
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/permc/permc/driver"
-	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 )
@@ -95,4 +94,3 @@ func compareGolden(b *driver.Build, dir string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-var _ = diag.Error
