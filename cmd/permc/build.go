@@ -93,4 +93,3 @@ func compareGolden(b *driver.Build, dir string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-
