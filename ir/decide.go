@@ -85,16 +85,32 @@ func (d Decision) Access() Access {
 // the profile names that path (or, for a linked worktree's gitdir outside
 // the root, an ancestor of it that does not contain the root).
 func Decide(p *Policy, t Target, b Binding, path string) Decision {
-	if p.Unrestricted {
+	return NewDecider(p, t, b).Decide(path)
+}
+
+// Decider answers Decide for many paths of one policy, target and
+// binding, binding the rules once.
+type Decider struct{ d *decider }
+
+// NewDecider binds p's rules for target t on the machine b.
+func NewDecider(p *Policy, t Target, b Binding) *Decider {
+	d := &decider{p: p, t: t, b: b}
+	if !p.Unrestricted {
+		d.expand()
+	}
+	return &Decider{d: d}
+}
+
+// Decide answers for one absolute path, as the function Decide does.
+func (x *Decider) Decide(path string) Decision {
+	if x.d.p.Unrestricted {
 		return Decision{Read: true, Write: true}
 	}
-	pc, ok := SplitPath(t, path)
+	pc, ok := SplitPath(x.d.t, path)
 	if !ok {
 		return Decision{}
 	}
-	d := &decider{p: p, t: t, b: b}
-	d.expand()
-	return d.decide(pc, true)
+	return x.d.decide(pc, true)
 }
 
 type entry struct {

@@ -187,9 +187,11 @@ func comparePaths(a, b *ir.Policy, targets []ir.Target) []PathChange {
 		var kept []pathChange
 		probes := probeSet(t, a, b)
 		sort.SliceStable(probes, func(i, j int) bool { return len(probes[i].comps) < len(probes[j].comps) })
+		// Bind each side's rules once, not once per probe.
+		decA, decB := ir.NewDecider(a, t, bind), ir.NewDecider(b, t, bind)
 		for _, pr := range probes {
 			path := ir.JoinPath(t, pr.comps)
-			da, db := ir.Decide(a, t, bind, path), ir.Decide(b, t, bind, path)
+			da, db := decA.Decide(path), decB.Decide(path)
 			if da.Access() == db.Access() {
 				continue
 			}
