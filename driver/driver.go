@@ -27,7 +27,7 @@ type Backend struct {
 	Target ir.Target
 	// Emit returns file name → contents. Diagnostics with errors mean the
 	// target cannot be built for this policy.
-	Emit func(p *ir.Policy) (map[string][]byte, diag.List)
+	Emit func(p *ir.Policy, o Options) (map[string][]byte, diag.List)
 }
 
 // Backends are the registered backends, in output order.
@@ -50,6 +50,10 @@ type Options struct {
 	Targets  []ir.Target
 	Bindings passes.Bindings
 	Inputs   []Input
+	// WindowsToolFolders makes the per-user tool folders under
+	// %LOCALAPPDATA% readable wherever :minimal is (a permc-only setting,
+	// outside the Codex config).
+	WindowsToolFolders bool
 }
 
 // Compile builds every policy. A build with errors has no folders.
@@ -80,7 +84,7 @@ func compileOne(p *ir.Policy, selected bool, o Options) (map[string][]byte, diag
 			if !hasTarget(o.Targets, be.Target) {
 				continue
 			}
-			out, ds := be.Emit(p)
+			out, ds := be.Emit(p, o)
 			diags = append(diags, ds...)
 			for n, c := range out {
 				files[n] = c
@@ -112,9 +116,11 @@ type Manifest struct {
 	Unrestricted   bool             `json:"unrestricted,omitempty"`
 	Targets        []ir.Target      `json:"targets"`
 	Bound          *passes.Bindings `json:"bound,omitempty"`
-	Inputs         []FileHash       `json:"inputs"`
-	Artifacts      []FileHash       `json:"artifacts"`
-	Warnings       []string         `json:"warnings,omitempty"`
+	// WindowsToolFolders records --windows-tool-folders.
+	WindowsToolFolders bool       `json:"windows_tool_folders,omitempty"`
+	Inputs             []FileHash `json:"inputs"`
+	Artifacts          []FileHash `json:"artifacts"`
+	Warnings           []string   `json:"warnings,omitempty"`
 }
 
 // FileHash names a file and its SHA-256.
@@ -136,6 +142,7 @@ func manifest(p *ir.Policy, selected bool, o Options, files map[string][]byte, d
 		b := o.Bindings
 		m.Bound = &b
 	}
+	m.WindowsToolFolders = o.WindowsToolFolders
 	for _, in := range o.Inputs {
 		m.Inputs = append(m.Inputs, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
 	}

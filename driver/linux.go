@@ -21,7 +21,7 @@ type Linux struct {
 // registerLinuxPart.
 var linuxParts []func(p *ir.Policy, l map[string]any) diag.List
 
-func emitLinux(p *ir.Policy) (map[string][]byte, diag.List) {
+func emitLinux(p *ir.Policy, _ Options) (map[string][]byte, diag.List) {
 	files := map[string][]byte{}
 	var diags diag.List
 	l := &Linux{Format: 1, Profile: p.Name, Seccomp: map[string]seccomp.Summary{}}

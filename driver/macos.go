@@ -8,7 +8,7 @@ import (
 	"github.com/permc/permc/ir"
 )
 
-func emitMacOS(p *ir.Policy) (map[string][]byte, diag.List) {
+func emitMacOS(p *ir.Policy, _ Options) (map[string][]byte, diag.List) {
 	var diags diag.List
 	prof, err := seatbelt.Compile(p)
 	if errors.Is(err, seatbelt.ErrUnrestricted) {

@@ -9,9 +9,13 @@ import (
 	"github.com/permc/permc/passes"
 )
 
-func emitWindows(p *ir.Policy) (map[string][]byte, diag.List) {
+func emitWindows(p *ir.Policy, o Options) (map[string][]byte, diag.List) {
 	var diags diag.List
-	m, err := winacl.Compile(p)
+	var wo winacl.Options
+	if o.WindowsToolFolders {
+		wo = winacl.Options{ToolFolders: winacl.DefaultToolFolders, ToolOrigin: ir.Origin{Profile: "--windows-tool-folders"}}
+	}
+	m, err := winacl.CompileWith(p, wo)
 	if err != nil {
 		diags.Errorf(p.Origin.Pos, diag.Unenforceable, "windows manifest: %v", err).Target = string(ir.Windows)
 		return nil, diags

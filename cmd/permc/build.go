@@ -14,6 +14,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	var c common
 	fs := newFlagSet("build", stderr)
 	c.register(fs, false)
+	c.registerBuild(fs)
 	out := fs.String("o", "", "output `DIR` (required)")
 	check := fs.Bool("check", false, "compare the compiled output with DIR instead of writing it")
 	if err := fs.Parse(args); err != nil {
@@ -62,7 +63,7 @@ func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Bu
 			inputs = append(inputs, driver.Input{Path: f, Data: data})
 		}
 	}
-	opts := driver.Options{Targets: targets, Bindings: binds, Inputs: inputs}
+	opts := driver.Options{Targets: targets, Bindings: binds, Inputs: inputs, WindowsToolFolders: c.winTools}
 	if len(c.configs) == 0 && !c.systemLayers && len(c.requirements) == 0 {
 		return driver.Compile(passes.BuiltinPolicies(), "", opts), inputs
 	}

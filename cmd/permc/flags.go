@@ -31,6 +31,13 @@ type common struct {
 	allErrors     bool
 	systemLayers  bool
 	verbose       bool
+	winTools      bool
+}
+
+// registerBuild adds the permc-only build settings.
+func (c *common) registerBuild(fs *flag.FlagSet) {
+	fs.BoolVar(&c.winTools, "windows-tool-folders", false,
+		"make per-user tool folders under %LOCALAPPDATA% (Programs, Microsoft\\WindowsApps) readable wherever :minimal is")
 }
 
 // register adds the common flags; systemDefault says whether the command

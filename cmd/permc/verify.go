@@ -53,6 +53,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	var against listFlag
 	fs := newFlagSet("verify", stderr)
 	c.register(fs, false)
+	c.registerBuild(fs)
 	fs.Var(&against, "against", "config `FILE` the folder must be compiled from (repeatable, lowest precedence first)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, verifyHelp)
