@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -98,7 +99,7 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
 	pj, _ := json.Marshal(o.Policy)
 	cache := newGlobCache(o.StateDir, pj)
-	masks := rootSecrets(o.Policy, o.binding())
+	masks := append(rootSecrets(o.Policy, o.binding()), freshMountDenies(o.Policy)...)
 	// permc's own state (proxy log, glob cache, locks) is nobody's
 	// business inside the sandbox: the glob cache lists denied paths.
 	if ir.Decide(o.Policy, ir.Linux, o.binding(), o.StateDir).Read {
@@ -144,6 +145,22 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		Stdin:      o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	}
 	return l, nil
+}
+
+// freshMountDenies masks what the policy denies inside the sandbox's own
+// /dev: the plan gives the sandbox a fresh one, which its rules do not
+// reach otherwise. (The fresh /proc is the sandbox's own and read-only.)
+func freshMountDenies(p *ir.Policy) []bwrap.Mask {
+	var out []bwrap.Mask
+	for _, r := range p.FS.Rules {
+		if r.Access != ir.Deny || r.Glob || r.Base != ir.BaseAbs || !ir.IsPosixAbs(r.Path) {
+			continue
+		}
+		if strings.HasPrefix(r.Path, "/dev/") {
+			out = append(out, bwrap.Mask{Path: r.Path, Origin: r.Origin})
+		}
+	}
+	return out
 }
 
 // landlock resolves the policy's Landlock ruleset against the bound roots.

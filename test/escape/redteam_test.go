@@ -104,3 +104,14 @@ func TestStateDirectoryMasked(t *testing.T) {
 	r := e.run(workspaceProfile(e), "ls "+e.state+"; cat "+filepath.Join(e.state, "proxy.log")+"; echo done")
 	e.expect(r, expectation{code: 0, has: []string{"done"}, hasNot: []string{"profile.toml"}})
 }
+
+// A deny below /dev holds in the sandbox's fresh /dev too.
+func TestDevDeniesHold(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	prof := "default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n" +
+		"[permissions.p.filesystem]\n\"/dev/shm\" = \"deny\"\n\"/dev/random\" = \"deny\"\n"
+	r := e.run(prof, "ls /dev/shm && echo SHM-LISTED; head -c1 /dev/random >/dev/null && echo RANDOM-READ; "+
+		"head -c1 /dev/urandom >/dev/null && echo urandom-ok")
+	e.expect(r, expectation{code: 0, has: []string{"urandom-ok"}, hasNot: []string{"SHM-LISTED", "RANDOM-READ"}})
+}
