@@ -1,13 +1,13 @@
 package passes_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	_ "github.com/permc/permc/driver" // registers the backends' own target checks
+	"github.com/permc/permc/examples"
 	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -17,7 +17,7 @@ import (
 // Every example checks without errors on every target, except where the
 // spec's example asks for something a target cannot do yet.
 func TestExamplesCheckClean(t *testing.T) {
-	limits := readLimits(t)
+	limits := examples.Limits()
 	files, _ := filepath.Glob("../examples/*/*.toml")
 	legacy, _ := filepath.Glob("../examples/*.toml")
 	files = append(files, legacy...)
@@ -58,21 +58,6 @@ func TestExamplesCheckClean(t *testing.T) {
 			}
 		}
 	}
-}
-
-// readLimits reads examples/limits.txt: example → the targets it builds for.
-func readLimits(t *testing.T) map[string]string {
-	data, err := os.ReadFile("../examples/limits.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && !strings.HasPrefix(line, "#") {
-			out[f[0]] = f[1]
-		}
-	}
-	return out
 }
 
 func TestOrgExampleChecksClean(t *testing.T) {

@@ -182,7 +182,7 @@ func TestKernelPythonThreads(t *testing.T) {
 	py := "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
 		if py, err = exec.LookPath("python3"); err != nil {
-			t.Skip("no python3 on this machine; the C probe's thread check covers glibc threads")
+			t.Fatal("python3 is required (make test installs it): no python3 on this machine")
 		}
 	}
 	arch := nativeArch(t)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"github.com/permc/permc/examples"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func goldenBuilds(t *testing.T) []goldenBuild {
 		args := []string{"-c", "examples/spec/" + filepath.Base(s)}
 		builds = append(builds, goldenBuild{"spec-" + name, args})
 	}
-	limits := readLimits(t)
+	limits := examples.Limits()
 	for i, b := range builds {
 		key := strings.TrimPrefix(b.name, "spec-")
 		if strings.HasPrefix(b.name, "spec-") {
@@ -45,21 +46,6 @@ func goldenBuilds(t *testing.T) []goldenBuild {
 		}
 	}
 	return builds
-}
-
-// readLimits reads examples/limits.txt: example → the targets it builds for.
-func readLimits(t *testing.T) map[string]string {
-	data, err := os.ReadFile("examples/limits.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 2 && !strings.HasPrefix(line, "#") {
-			out[f[0]] = f[1]
-		}
-	}
-	return out
 }
 
 // TestGolden fails when golden/ is stale; `make golden` (go test -update)
