@@ -3,11 +3,12 @@ package main
 import (
 	"bytes"
 	"flag"
-	"github.com/permc/permc/examples"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/permc/permc/examples"
 )
 
 var update = flag.Bool("update", false, "rewrite golden/ from examples/")
