@@ -224,7 +224,7 @@ func socketSet(p *ir.Policy) map[string]ir.Origin {
 // hostSummary says in a few words what decided a host.
 func hostSummary(e *HostExplanation) string {
 	switch {
-	case e.Guard != nil && !e.Guard.Passed:
+	case e.Guard != nil && e.Guard.Reached && !e.Guard.Passed:
 		return fmt.Sprintf("blocked by the local/private guard (%s)", e.Guard.Range)
 	case e.DecidedBy != nil && e.DecidedBy.Allow:
 		return "allowed by " + e.DecidedBy.String()

@@ -40,7 +40,10 @@ type Guard struct {
 	Addr   string `json:"addr"`
 	Range  string `json:"range,omitempty"` // the guarded block, e.g. "loopback 127.0.0.0/8"
 	Passed bool   `json:"passed"`
-	Why    string `json:"why"`
+	// Reached is false when the rules refused the host first: the guard's
+	// outcome is then what it would have said, for the record.
+	Reached bool   `json:"reached"`
+	Why     string `json:"why"`
 }
 
 // HostExplanation is the answer for one destination.
@@ -165,12 +168,14 @@ func decideHost(p *ir.Policy, h string) *HostExplanation {
 		r := domainRule(n.Domains[v.Deny.ID])
 		out.DecidedBy = &r
 		out.Reason = fmt.Sprintf("denied by %s: deny wins over any allow", r)
+		out.Guard = guardOutcome(h, m, n.AllowLocalBinding)
 		return out
 	case v.Allow == nil:
 		out.Reason = fmt.Sprintf("not allowlisted: no allow entry matches %q", h)
 		if len(n.Domains) == 0 {
 			out.Reason = "not allowlisted: the domains table is empty, so every host is blocked"
 		}
+		out.Guard = guardOutcome(h, m, n.AllowLocalBinding)
 		return out
 	}
 	r := domainRule(n.Domains[v.Allow.ID])
@@ -189,9 +194,8 @@ var loopback = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 // guard applies the local/private guard to a host the rules allow.
 func guard(out *HostExplanation, m *host.Matcher, allowLocal bool) {
 	h := out.Host
-	addr, isIP := host.ParseIP(h)
-	localhost := h == "localhost" || strings.HasSuffix(h, ".localhost")
-	if !isIP && !localhost {
+	g := guardOutcome(h, m, allowLocal)
+	if g == nil {
 		out.Resolve, out.Allowed = true, true
 		out.Reason = fmt.Sprintf("allowed by %s; the proxy resolves %q once and dials only addresses it checked", out.DecidedBy, h)
 		if allowLocal {
@@ -201,11 +205,29 @@ func guard(out *HostExplanation, m *host.Matcher, allowLocal bool) {
 		}
 		return
 	}
+	g.Reached = true
+	out.Guard = g
+	out.Allowed = g.Passed
+	if g.Passed {
+		out.Reason = fmt.Sprintf("allowed by %s; guard: %s", out.DecidedBy, g.Why)
+	} else {
+		out.Reason = fmt.Sprintf("allowed by %s, then blocked by the local/private guard: %s is %s; %s", out.DecidedBy, g.Addr, g.Range, g.Why)
+	}
+}
+
+// guardOutcome is what the local/private guard says of an IP literal or
+// localhost, or nil for a name (which the proxy resolves and checks address
+// by address). Reached is left false for the caller to set.
+func guardOutcome(h string, m *host.Matcher, allowLocal bool) *Guard {
+	addr, isIP := host.ParseIP(h)
+	localhost := h == "localhost" || strings.HasSuffix(h, ".localhost")
+	if !isIP && !localhost {
+		return nil
+	}
 	if localhost {
 		addr = loopback
 	}
 	g := &Guard{Addr: addr.String(), Passed: true}
-	out.Guard = g
 	rng, guarded := host.GuardedBy(addr)
 	if guarded {
 		g.Range = rng.Name
@@ -224,12 +246,7 @@ func guard(out *HostExplanation, m *host.Matcher, allowLocal bool) {
 		g.Passed = false
 		g.Why = fmt.Sprintf("only an exactly allowlisted literal (or localhost) is reachable there: allow %q exactly, or set allow_local_binding = true", h)
 	}
-	out.Allowed = g.Passed
-	if g.Passed {
-		out.Reason = fmt.Sprintf("allowed by %s; guard: %s", out.DecidedBy, g.Why)
-	} else {
-		out.Reason = fmt.Sprintf("allowed by %s, then blocked by the local/private guard: %s is %s; %s", out.DecidedBy, g.Addr, g.Range, g.Why)
-	}
+	return g
 }
 
 // netConcerning returns the enforceability diagnostics of target t about

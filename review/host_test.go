@@ -67,20 +67,20 @@ func TestExplainHost(t *testing.T) {
 		by      string // the deciding pattern
 		allow   []string
 		deny    []string
-		guard   string // "pass", "refuse" or "" when no guard applies
+		guard   string // "pass", "refuse" or "" for a name; " (unreached)" when the rules refused first
 		resolve bool
 		reason  string
 	}{
 		// Every spelling of a denied address is denied by its rule.
-		{"p", "169.254.169.254", false, "169.254.169.254", 0, "169.254.169.254", []string{"*"}, []string{"169.254.169.254"}, "", false, "deny wins"},
-		{"p", "2852039166", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "0xa9fea9fe:80", false, "169.254.169.254", 80, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "0251.0376.0251.0376", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "169.254.43518", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "169.254.169.254.", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "[::ffff:169.254.169.254]:443", false, "169.254.169.254", 443, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "::ffff:a9fe:a9fe", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
-		{"p", "%31%36%39.254.169.254", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "", false, "denied by"},
+		{"p", "169.254.169.254", false, "169.254.169.254", 0, "169.254.169.254", []string{"*"}, []string{"169.254.169.254"}, "refuse (unreached)", false, "deny wins"},
+		{"p", "2852039166", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "0xa9fea9fe:80", false, "169.254.169.254", 80, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "0251.0376.0251.0376", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "169.254.43518", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "169.254.169.254.", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "[::ffff:169.254.169.254]:443", false, "169.254.169.254", 443, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "::ffff:a9fe:a9fe", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
+		{"p", "%31%36%39.254.169.254", false, "169.254.169.254", 0, "169.254.169.254", nil, nil, "refuse (unreached)", false, "denied by"},
 		// "*" allows names, which the proxy resolves; explain does not.
 		{"p", "Example.COM.", true, "example.com", 0, "*", []string{"*"}, nil, "", true, "resolves"},
 		{"p", "ads.example.com", false, "ads.example.com", 0, "ads.example.com", []string{"*"}, []string{"ads.example.com"}, "", false, "deny wins"},
@@ -98,6 +98,9 @@ func TestExplainHost(t *testing.T) {
 		{"empty", "example.com", false, "example.com", 0, "", nil, nil, "", false, "domains table is empty"},
 		{"local", "localhost", true, "localhost", 0, "localhost", nil, nil, "pass", false, "allow_local_binding"},
 		{"local", "example.com", false, "example.com", 0, "", nil, nil, "", false, "not allowlisted"},
+		// A literal the rules refuse still shows what the guard would say.
+		{"empty", "10.1.2.3", false, "10.1.2.3", 0, "", nil, nil, "refuse (unreached)", false, "domains table is empty"},
+		{"empty", "8.8.4.4", false, "8.8.4.4", 0, "", nil, nil, "pass (unreached)", false, "domains table is empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.profile+" "+tc.host, func(t *testing.T) {
@@ -126,6 +129,9 @@ func TestExplainHost(t *testing.T) {
 			guard := ""
 			if e.Guard != nil {
 				guard = map[bool]string{true: "pass", false: "refuse"}[e.Guard.Passed]
+				if !e.Guard.Reached {
+					guard += " (unreached)"
+				}
 			}
 			if guard != tc.guard {
 				t.Errorf("guard %q (%+v), want %q", guard, e.Guard, tc.guard)

@@ -119,7 +119,11 @@ func WriteHostText(w io.Writer, e *HostExplanation) {
 		if g.Range != "" {
 			rng = " (" + g.Range + ")"
 		}
-		fmt.Fprintf(w, "  guard: %s %s%s: %s\n", pass, g.Addr, rng, g.Why)
+		if g.Reached {
+			fmt.Fprintf(w, "  guard: %s %s%s: %s\n", pass, g.Addr, rng, g.Why)
+		} else {
+			fmt.Fprintf(w, "  guard: not reached (the rules refused first); on its own it %s %s%s: %s\n", pass, g.Addr, rng, g.Why)
+		}
 	}
 	if e.Resolve {
 		fmt.Fprintf(w, "  resolution: a host name; resolved at the proxy, not by explain\n")
