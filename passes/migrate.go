@@ -73,6 +73,13 @@ func (s *state) writeSWW(b *strings.Builder, w ir.SandboxWorkspaceWrite) {
 	// :workspace writes both temp folders; excluding one leaves it readable
 	// like the rest of the root.
 	if w.ExcludeTmpdirEnvVar != nil && w.ExcludeTmpdirEnvVar.Value {
+		if w.ExcludeSlashTmp == nil || !w.ExcludeSlashTmp.Value {
+			// The older settings drop $TMPDIR from the writable roots, so
+			// a $TMPDIR under /tmp stays writable through /tmp; a profile
+			// can only say "read" here, which wins inside /tmp.
+			fs = append(fs, "# Narrower than the older settings when $TMPDIR lies under /tmp:\n"+
+				"# they left it writable through /tmp, this keeps it read-only.")
+		}
 		fs = append(fs, "\":tmpdir\" = \"read\"")
 	}
 	if w.ExcludeSlashTmp != nil && w.ExcludeSlashTmp.Value {

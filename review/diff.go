@@ -43,13 +43,16 @@ const (
 
 // ProfileDiff is what changed in one profile.
 type ProfileDiff struct {
-	Name    string          `json:"name"`
-	Status  string          `json:"status"`
-	Widened bool            `json:"widened"`
-	Paths   []PathChange    `json:"paths,omitempty"`
-	Network []SettingChange `json:"network,omitempty"`
-	Hosts   []HostChange    `json:"hosts,omitempty"`
-	Sockets []SocketChange  `json:"unix_sockets,omitempty"`
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Widened bool   `json:"widened"`
+	// NoWiderThan names the old policy in effect when an added profile
+	// opens nothing it did not.
+	NoWiderThan string          `json:"no_wider_than,omitempty"`
+	Paths       []PathChange    `json:"paths,omitempty"`
+	Network     []SettingChange `json:"network,omitempty"`
+	Hosts       []HostChange    `json:"hosts,omitempty"`
+	Sockets     []SocketChange  `json:"unix_sockets,omitempty"`
 }
 
 func (d *ProfileDiff) empty() bool {
@@ -88,8 +91,16 @@ func Diff(old, new *Side, o Options) *Report {
 		case a == nil:
 			// A new profile can be selected: it widens, unless it is a
 			// built-in, which exists on both sides whether or not it was
-			// compiled (the policy in effect is compared below).
-			r.add(ProfileDiff{Name: n, Status: Added, Widened: !builtinName(n)})
+			// compiled (the policy in effect is compared below), or it
+			// opens nothing the old policy in effect did not (what
+			// permc migrate writes, for one).
+			d := ProfileDiff{Name: n, Status: Added, Widened: !builtinName(n)}
+			if d.Widened && old.Selected != "" && old.Policies[old.Selected] != nil {
+				if !Compare(old.Policies[old.Selected], b, o.Targets).Widened {
+					d.Widened, d.NoWiderThan = false, old.Selected
+				}
+			}
+			r.add(d)
 		case b == nil:
 			r.add(ProfileDiff{Name: n, Status: Removed})
 		default:

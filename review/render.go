@@ -46,14 +46,21 @@ func writeUnchanged(w io.Writer, r *Report) {
 func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	switch d.Status {
 	case Added:
-		if d.Widened {
+		switch {
+		case d.Widened:
 			fmt.Fprintf(w, "%s: added (widens access: it can be selected)\n", head)
-		} else {
+		case d.NoWiderThan != "":
+			fmt.Fprintf(w, "%s: added, opening nothing that %s, the old policy in effect, did not\n", head, d.NoWiderThan)
+		default:
 			fmt.Fprintf(w, "%s: now compiled (a built-in; see the policy in effect)\n", head)
 		}
 		return
 	case Removed:
 		fmt.Fprintf(w, "%s: removed\n", head)
+		return
+	}
+	if d.empty() {
+		fmt.Fprintf(w, "%s: equivalent (every probe decides the same)\n", head)
 		return
 	}
 	fmt.Fprintf(w, "%s: %s\n", head, widenWords(d.Widened))
@@ -194,14 +201,21 @@ func WriteDiffMarkdown(w io.Writer, r *Report) {
 func writeProfileMarkdown(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	switch d.Status {
 	case Added:
-		if d.Widened {
+		switch {
+		case d.Widened:
 			fmt.Fprintf(w, "#### %s: added (widens access)\n\n", head)
-		} else {
+		case d.NoWiderThan != "":
+			fmt.Fprintf(w, "#### %s: added, no wider than `%s` (the old policy in effect)\n\n", head, d.NoWiderThan)
+		default:
 			fmt.Fprintf(w, "#### %s: now compiled (built-in)\n\n", head)
 		}
 		return
 	case Removed:
 		fmt.Fprintf(w, "#### %s: removed\n\n", head)
+		return
+	}
+	if d.empty() {
+		fmt.Fprintf(w, "#### %s: equivalent (every probe decides the same)\n\n", head)
 		return
 	}
 	fmt.Fprintf(w, "#### %s: %s\n\n", head, widenWords(d.Widened))

@@ -25,7 +25,8 @@ type Side struct {
 
 // SideOptions say how to read a config file given as a side.
 type SideOptions struct {
-	// Frontend is used with Files set to the side's file.
+	// Frontend is used with the side's file added after Files, which are
+	// lower layers read under both sides.
 	Frontend frontend.Options
 	Passes   passes.Options
 }
@@ -47,7 +48,7 @@ func LoadSide(path string, o SideOptions) (*Side, diag.List, error) {
 		s, err := loadFolder(path)
 		return s, nil, err
 	}
-	o.Frontend.Files = []string{path}
+	o.Frontend.Files = append(append([]string(nil), o.Frontend.Files...), path)
 	l, diags := Load(o.Frontend, o.Passes)
 	if l == nil || diags.HasErrors() {
 		return nil, diags, nil

@@ -12,22 +12,19 @@ import (
 	"github.com/permc/permc/review"
 )
 
-const diffUsage = "usage: permc diff [flags] OLD NEW   (each a config file or a folder written by permc build)"
+const diffUsage = "usage: permc diff [flags] OLD NEW   (each a config file or a folder written by permc build; -c FILE adds lower layers to both configs)"
 
 func runDiff(args []string, stdout, stderr io.Writer) int {
-	var c common
+	c := common{noBind: true}
 	fs := newFlagSet("diff", stderr)
 	c.register(fs, false)
+	fs.Lookup("c").Usage = "lower config `FILE` read under both OLD and NEW when they are configs (repeatable, lowest precedence first)"
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitUsage
 	}
 	if len(pos) != 2 {
 		fmt.Fprintln(stderr, diffUsage)
-		return exitUsage
-	}
-	if len(c.configs) > 0 || len(c.binds) > 0 {
-		fmt.Fprintln(stderr, "permc diff: -c and --bind do not apply: each side is OLD or NEW, and roots are bound to synthetic paths")
 		return exitUsage
 	}
 	targets, err := c.parseTargets()
@@ -42,7 +39,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o := review.SideOptions{
-		Frontend: frontend.Options{SystemLayers: c.systemLayers, Requirements: c.requirements},
+		Frontend: frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements},
 		// --profile only narrows the report: selecting it on a side that
 		// lacks it would be an error, and the selection is compared too.
 		Passes: passes.Options{ConfigProfile: c.configProfile, Sandbox: c.sandbox},

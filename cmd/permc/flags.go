@@ -32,6 +32,8 @@ type common struct {
 	systemLayers  bool
 	verbose       bool
 	winTools      bool
+	// noBind leaves --bind out, for commands that bind roots themselves.
+	noBind bool
 }
 
 // registerBuild adds the permc-only build settings.
@@ -50,7 +52,9 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	fs.StringVar(&c.sandbox, "sandbox", "", "force the older sandbox settings: read-only, workspace-write, danger-full-access")
 	fs.Var(&c.requirements, "requirements", "managed requirements `FILE` to add (repeatable)")
 	fs.StringVar(&c.targets, "target", "all", "targets: macos,linux,windows or all")
-	fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
+	if !c.noBind {
+		fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
+	}
 	fs.StringVar(&c.format, "format", "text", "output format")
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
 	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements")
