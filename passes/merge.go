@@ -27,37 +27,58 @@ func mergeLayers(s *state) {
 
 // resolveExtends folds each profile's parents into it, parent first.
 func resolveExtends(s *state) {
-	resolved := map[string]*partial{}
+	r := &resolver{s: s, done: map[string]*partial{}, failed: map[string]bool{}, onStack: map[string]int{}}
 	names := make([]string, 0, len(s.merged))
 	for n := range s.merged {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if p, chain := s.resolve(n, resolved, nil); p != nil {
-			resolved[n] = p
-			s.chains[n] = chain
-		}
+		r.resolve(n)
 	}
-	s.merged = resolved
+	s.merged = r.done
 }
 
-// resolve returns the folded profile name and its chain of parents,
-// nearest first. stack holds the profiles being resolved, for cycles.
-func (s *state) resolve(name string, done map[string]*partial, stack []string) (*partial, []string) {
-	if p, ok := done[name]; ok {
-		return p, s.chains[name]
+// MaxExtendsDepth bounds a chain of extends: deeper chains are refused at
+// the line of the profile that starts them, so a hostile config cannot make
+// resolution slow.
+const MaxExtendsDepth = 64
+
+// resolver folds every profile onto its parents once, remembering what it
+// resolved and what failed, so a long chain costs one fold per profile.
+type resolver struct {
+	s       *state
+	done    map[string]*partial
+	failed  map[string]bool
+	stack   []string       // profiles being resolved, outermost first
+	onStack map[string]int // index in stack
+}
+
+// resolve returns the folded profile name, or nil when it or a parent is
+// in error; s.chains[name] gets its parents, nearest first.
+func (r *resolver) resolve(name string) *partial {
+	s := r.s
+	if p, ok := r.done[name]; ok {
+		return p
+	}
+	if r.failed[name] {
+		return nil
+	}
+	if i, ok := r.onStack[name]; ok {
+		s.cycle(append(append([]string(nil), r.stack[i:]...), name))
+		return nil
 	}
 	p := s.merged[name]
 	if p.extends == nil {
-		return p, nil
+		r.done[name] = p
+		return p
 	}
 	parent := p.extends.Value
-	for i, n := range stack {
-		if n == name {
-			s.cycle(append(stack[i:], name))
-			return nil, nil
-		}
+	if len(r.stack) >= MaxExtendsDepth {
+		s.diags.Errorf(s.merged[r.stack[0]].extends.Pos, diag.ExtendsTooDeep,
+			"profile %q starts a chain of extends deeper than %d profiles (%s -> ... -> %s -> %s)",
+			r.stack[0], MaxExtendsDepth, r.stack[0], name, parent)
+		return r.fail(name)
 	}
 	var base *partial
 	var chain []string
@@ -66,23 +87,35 @@ func (s *state) resolve(name string, done map[string]*partial, stack []string) (
 		s.diags.Errorf(p.extends.Pos, diag.ExtendsFullAccess,
 			"profile %q cannot extend %s: it has no restrictions to build on; extend :workspace or :read-only",
 			name, parent)
-		return nil, nil
+		return r.fail(name)
 	case IsBuiltin(parent):
 		base = builtin(parent)
 	case s.merged[parent] != nil:
-		base, chain = s.resolve(parent, done, append(stack, name))
+		r.onStack[name] = len(r.stack)
+		r.stack = append(r.stack, name)
+		base = r.resolve(parent)
+		r.stack = r.stack[:len(r.stack)-1]
+		delete(r.onStack, name)
 		if base == nil {
-			return nil, nil
+			return r.fail(name)
 		}
+		chain = s.chains[parent]
 	default:
 		d := s.diags.Errorf(p.extends.Pos, diag.UnknownProfile,
 			"profile %q extends unknown profile %q", name, parent)
 		d.Message += s.suggestProfile(parent)
-		return nil, nil
+		return r.fail(name)
 	}
 	out := over(base, p)
 	out.builtin = false
-	return out, append([]string{parent}, chain...)
+	r.done[name] = out
+	s.chains[name] = append([]string{parent}, chain...)
+	return out
+}
+
+func (r *resolver) fail(name string) *partial {
+	r.failed[name] = true
+	return nil
 }
 
 func (s *state) cycle(chain []string) {

@@ -33,6 +33,7 @@ const (
 	ReservedName      Code = "reserved-name"
 	UnknownProfile    Code = "unknown-profile"
 	ExtendsCycle      Code = "extends-cycle"
+	ExtendsTooDeep    Code = "extends-too-deep"
 	ExtendsFullAccess Code = "extends-full-access"
 	NoFilesystem      Code = "no-filesystem"
 	Ineffective       Code = "ineffective"
@@ -73,6 +74,7 @@ var Codes = []CodeDoc{
 	{ReservedName, "a user profile whose name starts with `:`", "`[permissions.\":mine\"]`", "pick a name without the leading colon"},
 	{UnknownProfile, "default_permissions, extends, --profile or an allowlist names no defined profile", "`extends = \"wokspace\"`", "name a profile defined in some layer, or a built-in"},
 	{ExtendsCycle, "profiles extend each other in a cycle", "`a` extends `b`, `b` extends `a`", "break the cycle"},
+	{ExtendsTooDeep, "a chain of extends longer than 64 profiles", "`p0` extends `p1`, … `p64` extends `p65`", "flatten the chain: fold intermediate profiles together"},
 	{ExtendsFullAccess, "a profile extends :danger-full-access", "`extends = \":danger-full-access\"`", "extend :workspace or :read-only instead"},
 	{NoFilesystem, "a profile with no filesystem entries: filesystem access stays fully restricted", "`[permissions.p.network]` only", "add `[permissions.p.filesystem]` rules, or extend a built-in"},
 	{Ineffective, "a setting that has no effect", "domains with `enabled = false`", "remove it, or enable what it depends on"},
