@@ -18,7 +18,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "output `DIR` (required)")
 	check := fs.Bool("check", false, "compare the compiled output with DIR instead of writing it")
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: permc build -o DIR [-c FILE]... [--check] [--target T] [--bind NAME=PATH]...")

@@ -21,7 +21,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	fs.Lookup("c").Usage = "lower config `FILE` read under both OLD and NEW when they are configs (repeatable, lowest precedence first)"
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if len(pos) != 2 {
 		fmt.Fprintln(stderr, diffUsage)

@@ -27,7 +27,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	switch {
 	case *hostArg == "" && len(pos) != 1, *hostArg != "" && len(pos) != 0, *hostArg != "" && *write:
@@ -44,6 +44,9 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	bind, err := c.machineBinding()
+	if err == nil && *hostArg == "" {
+		err = checkWorkspaces(bind)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "permc explain: %v\n", err)
 		return exitUsage
@@ -170,6 +173,23 @@ func (c *common) machineBinding() (ir.Binding, error) {
 		return err == nil
 	}
 	return b, nil
+}
+
+// checkWorkspaces refuses, as permc run does, a workspace root that is /,
+// the home directory or one of its ancestors: the answer would describe a
+// sandbox that is never started.
+func checkWorkspaces(b ir.Binding) error {
+	for _, w := range b.WorkspaceRoots {
+		if !sameOS(w) || runtime.GOOS == "windows" {
+			continue
+		}
+		w = filepath.Clean(w)
+		if w == "/" || (b.Home != "" && (w == filepath.Clean(b.Home) || strings.HasPrefix(filepath.Clean(b.Home), w+"/"))) {
+			return fmt.Errorf("the workspace would be %s, which is / or the home directory or one of its ancestors; "+
+				"permc run refuses it: run from a project folder or pass --bind workspace=DIR", w)
+		}
+	}
+	return nil
 }
 
 // sameOS reports whether p is a path of the OS permc runs on, so that

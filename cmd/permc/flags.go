@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,6 +60,15 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
 	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements")
 	fs.BoolVar(&c.verbose, "v", false, "verbose")
+}
+
+// parseExit is the exit status after a flag error: 0 when -h asked for
+// the help text, the usage status otherwise.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {

@@ -60,6 +60,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
+	if len(args) == 2 && args[0] == "help" {
+		// permc help COMMAND is COMMAND -h.
+		args = []string{args[1], "-h"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

@@ -13,7 +13,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("migrate", stderr)
 	c.register(fs, true)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "permc migrate: unexpected argument %q\n", fs.Arg(0))

@@ -23,7 +23,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("proxy", stderr)
 	c.register(fs, true)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "permc proxy: unexpected argument %q\n", fs.Arg(0))
