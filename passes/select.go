@@ -17,6 +17,10 @@ func selectProfile(s *state) {
 	}
 	s.source = ir.SourceProfile
 	name, pos := s.requestedProfile()
+	what := "default_permissions"
+	if s.opts.Profile != "" {
+		what = "--profile"
+	}
 	if name == "" {
 		name, pos = s.defaultProfile(req)
 		if name == "" {
@@ -26,7 +30,7 @@ func selectProfile(s *state) {
 	if !IsBuiltin(name) && s.merged[name] == nil {
 		if len(s.decls[name]) == 0 {
 			d := s.diags.Errorf(pos, diag.UnknownProfile,
-				"default_permissions names %q, which is neither a defined profile nor a built-in", name)
+				"%s names %q, which is neither a defined profile nor a built-in", what, name)
 			d.Message += s.suggestProfile(name)
 		}
 		return // a defined profile that failed to resolve was reported already
