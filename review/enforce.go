@@ -93,6 +93,12 @@ func windowsNote(p *ir.Policy, path string, d ir.Decision) string {
 		return fmt.Sprintf("ACL deny read+write on each file matching %s found when the manifest is applied (elevated mode)", d.By.Path)
 	case d.By.Access == ir.Deny:
 		return fmt.Sprintf("ACL deny read+write on %s, inherited by its children (elevated mode)", d.By.Path)
+	case d.By.Path == "" && d.By.Access == ir.Read:
+		// :root readable: no container, and the sandbox user reads what
+		// the broad groups may read.
+		return "no ACL entry of ours: :root is readable, so the sandbox user keeps the read access that Users and Everyone have"
+	case d.By.Path == "":
+		return "no ACL entry of ours: :root is writable, so the sandbox user keeps the access that Users and Everyone have"
 	case d.By.Access == ir.Write:
 		return fmt.Sprintf("ACL allow modify (read, write, execute, delete) on %s, inherited", d.By.Path)
 	}
