@@ -62,6 +62,20 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	fs.BoolVar(&c.verbose, "v", false, "verbose")
 }
 
+// errLine renders err for "permc CMD: ...", without repeating a package
+// prefix that already names the command ("proxy: proxy: ...").
+func errLine(cmd string, err error) string {
+	msg := err.Error()
+	for {
+		rest, ok := strings.CutPrefix(msg, cmd+": ")
+		if !ok {
+			break
+		}
+		msg = rest
+	}
+	return "permc " + cmd + ": " + msg
+}
+
 // parseExit is the exit status after a flag error: 0 when -h asked for
 // the help text, the usage status otherwise.
 func parseExit(err error) int {

@@ -48,12 +48,12 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 	}
 	srv, err := proxy.New(n, proxy.Options{Getenv: os.Getenv, Logger: slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
-		fmt.Fprintf(stderr, "permc proxy: %v\n", err)
+		fmt.Fprintln(stderr, errLine("proxy", err))
 		return exitNo
 	}
 	httpL, socksL, err := proxy.Listen(n)
 	if err != nil {
-		fmt.Fprintf(stderr, "permc proxy: %v\n", err)
+		fmt.Fprintln(stderr, errLine("proxy", err))
 		return exitNo
 	}
 	return serveProxy(srv, p.Name, httpL, socksL, stderr)
@@ -79,7 +79,7 @@ func serveProxy(srv *proxy.Server, profile string, httpL, socksL net.Listener, s
 	case <-sig:
 	case err := <-errc:
 		if !errors.Is(err, net.ErrClosed) {
-			fmt.Fprintf(stderr, "permc proxy: %v\n", err)
+			fmt.Fprintln(stderr, errLine("proxy", err))
 			code = exitNo
 		}
 	}
