@@ -11,10 +11,11 @@ import (
 	"time"
 )
 
-// benchProxy runs a proxy that allows 127.0.0.1 exactly, with a plain
-// dialer: the policy lets nothing else through.
+// benchProxy runs a proxy that allows 127.0.0.1 exactly, with the default
+// dialer (the one `permc proxy` and `permc run` use): the policy lets
+// nothing else through.
 func benchProxy(b *testing.B) string {
-	s, err := New(testNetwork(b, "127.0.0.1=allow"), Options{Resolver: newResolver(nil), Dialer: &net.Dialer{}})
+	s, err := New(testNetwork(b, "127.0.0.1=allow"), Options{Resolver: newResolver(nil)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -241,12 +241,16 @@ func (s *Server) connect(c net.Conn, br *bufio.Reader, req *request) bool {
 		s.headError(c, err)
 		return false
 	}
-	d := s.decide("connect", c, t.rawHost, t.port)
+	d := s.check(t.rawHost, t.port)
+	dl := &decisionLog{s: s, proto: "connect", client: c, rawHost: t.rawHost, d: &d}
+	defer dl.log()
 	if !d.Allowed() {
+		dl.log()
 		return s.refuse(c, req, &d)
 	}
 	up, rest, err := s.dial(&d, "https")
 	if err != nil {
+		dl.log()
 		s.dialError(c, &d, err)
 		return false
 	}
@@ -258,13 +262,15 @@ func (s *Server) connect(c net.Conn, br *bufio.Reader, req *request) bool {
 		up.Close()
 		return false
 	}
-	s.tunnel(c, br, up, rest)
+	s.tunnel(c, br, up, rest, dl.log)
 	return false
 }
 
 // tunnel hands bytes already read on either side to the other, then
-// splices the two connections.
-func (s *Server) tunnel(c net.Conn, br *bufio.Reader, up net.Conn, rest []byte) {
+// splices the two connections; started runs once the copies are under
+// way.
+func (s *Server) tunnel(c net.Conn, br *bufio.Reader, up net.Conn, rest []byte, started func()) {
+	TuneUnixConn(c)
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)
 		if _, err := up.Write(b); err != nil {
@@ -278,7 +284,7 @@ func (s *Server) tunnel(c net.Conn, br *bufio.Reader, up net.Conn, rest []byte) 
 			return
 		}
 	}
-	Splice(c, up)
+	splice(c, up, started)
 }
 
 // forward serves a plain HTTP request: check the target, agree with the

@@ -171,6 +171,13 @@ var loopbackAddrs = []netip.Addr{netip.AddrFrom4([4]byte{127, 0, 0, 1}), netip.I
 // rules, and refused when the lookup fails. An allowed Decision carries
 // the addresses to dial.
 func (p *Policy) Decide(ctx context.Context, rawHost string, port uint16) Decision {
+	return p.decide(func() (context.Context, context.CancelFunc) { return ctx, func() {} }, rawHost, port)
+}
+
+// decide is Decide with the lookup's context made only when there is a
+// name to look up: a deadline is a runtime timer, which an IP literal
+// should not pay for.
+func (p *Policy) decide(lookupCtx func() (context.Context, context.CancelFunc), rawHost string, port uint16) Decision {
 	d := Decision{Port: port}
 	h, err := host.Canonical(rawHost)
 	if err != nil {
@@ -191,6 +198,8 @@ func (p *Policy) Decide(ctx context.Context, rawHost string, port uint16) Decisi
 	if isLocalhost(h) {
 		return p.localhost(d)
 	}
+	ctx, cancel := lookupCtx()
+	defer cancel()
 	return p.resolve(ctx, d)
 }
 

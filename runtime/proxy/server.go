@@ -29,8 +29,9 @@ type Options struct {
 	// Resolver looks names up, once per destination; nil is
 	// net.DefaultResolver.
 	Resolver Resolver
-	// Dialer reaches destinations and the upstream proxy; nil is a
-	// net.Dialer.
+	// Dialer reaches destinations and the upstream proxy; nil dials as a
+	// net.Dialer does (on Linux without a wait on the poller when the
+	// connection completes at once, see dialFast).
 	Dialer Dialer
 	// Getenv reads HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (and
 	// their lowercase twins) when the profile allows an upstream proxy.
@@ -58,7 +59,7 @@ func (o Options) withDefaults() Options {
 		o.Resolver = net.DefaultResolver
 	}
 	if o.Dialer == nil {
-		o.Dialer = &net.Dialer{KeepAlive: 30 * time.Second}
+		o.Dialer = &directDialer{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -161,40 +162,55 @@ func (s *Server) serve(l net.Listener, handle func(net.Conn)) error {
 		return net.ErrClosed
 	}
 	defer s.removeListener(l)
+	errc := make(chan error, 1)
+	go s.accept(l, handle, errc)
+	return <-errc
+}
+
+// accept accepts one connection and serves it on its own goroutine,
+// having first started the next accept on a new one: the thread that
+// accepted a connection goes on to read its request, with no handoff to
+// another goroutine (and, as often as not, another thread to be woken) in
+// the path of its first bytes. One accept goroutine runs at a time; the
+// one that stops accepting says why on errc.
+func (s *Server) accept(l net.Listener, handle func(net.Conn), errc chan<- error) {
 	backoff := time.Duration(0)
 	for {
 		select {
 		case s.sem <- struct{}{}:
 		case <-s.ctx.Done():
-			return net.ErrClosed
+			errc <- net.ErrClosed
+			return
 		}
 		c, err := l.Accept()
 		if err != nil {
 			<-s.sem
 			if s.isClosed() || errors.Is(err, net.ErrClosed) {
-				return net.ErrClosed
+				errc <- net.ErrClosed
+				return
 			}
 			if te, ok := err.(interface{ Temporary() bool }); !ok || !te.Temporary() {
-				return err
+				errc <- err
+				return
 			}
 			// Out of descriptors and the like: wait and retry.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			time.Sleep(backoff)
 			continue
 		}
-		backoff = 0
 		if !s.start(c) {
 			<-s.sem
 			c.Close()
-			return net.ErrClosed
+			errc <- net.ErrClosed
+			return
 		}
-		go func() {
-			defer s.wg.Done()
-			defer func() { <-s.sem }()
-			defer s.untrack(c)
-			defer c.Close()
-			handle(c)
-		}()
+		go s.accept(l, handle, errc)
+		defer s.wg.Done()
+		defer func() { <-s.sem }()
+		defer s.untrack(c)
+		defer c.Close()
+		handle(c)
+		return
 	}
 }
 
@@ -270,11 +286,38 @@ func (s *Server) isSelf(ap netip.AddrPort) bool {
 
 // decide runs the policy for one destination and logs the decision.
 func (s *Server) decide(proto string, client net.Conn, rawHost string, port uint16) Decision {
-	ctx, cancel := context.WithTimeout(s.ctx, s.opts.DialTimeout)
-	defer cancel()
-	d := s.policy.Decide(ctx, rawHost, port)
+	d := s.check(rawHost, port)
 	s.logDecision(proto, client, rawHost, &d)
 	return d
+}
+
+// check runs the policy for one destination, without logging: the caller
+// logs the decision with a decisionLog.
+func (s *Server) check(rawHost string, port uint16) Decision {
+	return s.policy.decide(s.lookupCtx, rawHost, port)
+}
+
+// lookupCtx bounds a lookup by DialTimeout and ends it at Close.
+func (s *Server) lookupCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.opts.DialTimeout)
+}
+
+// decisionLog logs one tunnel's decision exactly once. A refusal or a
+// failed dial is logged before it is answered; an allowed tunnel is
+// logged once its copies are under way (splice's started hook), beside
+// the first bytes instead of in front of them. A deferred log covers every
+// other way out.
+type decisionLog struct {
+	s       *Server
+	proto   string
+	client  net.Conn
+	rawHost string
+	d       *Decision
+	once    sync.Once
+}
+
+func (l *decisionLog) log() {
+	l.once.Do(func() { l.s.logDecision(l.proto, l.client, l.rawHost, l.d) })
 }
 
 func (s *Server) logDecision(proto string, client net.Conn, rawHost string, d *Decision) {
@@ -321,15 +364,16 @@ func (s *Server) dial(d *Decision, scheme string) (net.Conn, []byte, error) {
 			return nil, nil, errSelf
 		}
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, s.opts.DialTimeout)
-	defer cancel()
 	if u := s.up.proxyFor(scheme, d.Host, d.Port); u != nil {
+		ctx, cancel := context.WithTimeout(s.ctx, s.opts.DialTimeout)
+		defer cancel()
 		return s.up.dial(ctx, s, u, d)
 	}
+	deadline := time.Now().Add(s.opts.DialTimeout)
 	var err error
 	for _, a := range d.Addrs {
 		var c net.Conn
-		c, err = s.opts.Dialer.DialContext(ctx, "tcp", netip.AddrPortFrom(a, d.Port).String())
+		c, err = s.dialAddr(deadline, netip.AddrPortFrom(a, d.Port))
 		if err == nil {
 			return c, nil, nil
 		}
@@ -338,6 +382,18 @@ func (s *Server) dial(d *Decision, scheme string) (net.Conn, []byte, error) {
 		err = errors.New("no address to dial")
 	}
 	return nil, nil, err
+}
+
+// dialAddr dials one checked address, by the deadline and until Close.
+// The default dialer makes the deadline's context (a runtime timer) only
+// when the connection does not complete at once.
+func (s *Server) dialAddr(deadline time.Time, ap netip.AddrPort) (net.Conn, error) {
+	if dd, ok := s.opts.Dialer.(*directDialer); ok {
+		return dd.dial(s.ctx, deadline, ap)
+	}
+	ctx, cancel := context.WithDeadline(s.ctx, deadline)
+	defer cancel()
+	return s.opts.Dialer.DialContext(ctx, "tcp", ap.String())
 }
 
 // Listen opens the TCP listeners of `permc proxy`: proxy_url, and
@@ -369,7 +425,15 @@ func listen(key, rawURL string, nonLoopback bool) (net.Listener, error) {
 		return nil, fmt.Errorf("proxy: %s %q is not a loopback address; "+
 			"set dangerously_allow_non_loopback_proxy = true to listen there", key, rawURL)
 	}
-	l, err := net.Listen("tcp", ap.String())
+	// On loopback no TCP keep-alive for clients: it costs four system
+	// calls before each connection's first byte, and a loopback peer
+	// cannot vanish without the kernel closing its end. Elsewhere Go's
+	// default.
+	var lc net.ListenConfig
+	if ap.Addr().IsLoopback() {
+		lc.KeepAlive = -1
+	}
+	l, err := lc.Listen(context.Background(), "tcp", ap.String())
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %s: %v", key, err)
 	}

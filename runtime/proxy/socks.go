@@ -169,8 +169,11 @@ func socksReply(c net.Conn, rep byte, bound netip.AddrPort) error {
 // socksConnect checks the destination, dials the checked address and
 // splices.
 func (s *Server) socksConnect(c net.Conn, req socksRequest) {
-	d := s.decide("socks5", c, req.rawHost, req.port)
+	d := s.check(req.rawHost, req.port)
+	dl := &decisionLog{s: s, proto: "socks5", client: c, rawHost: req.rawHost, d: &d}
+	defer dl.log()
 	if !d.Allowed() {
+		dl.log()
 		rep := byte(socksNotAllowed)
 		if d.Reason == ReasonLookupFailed {
 			rep = socksHostUnreachable
@@ -180,6 +183,7 @@ func (s *Server) socksConnect(c net.Conn, req socksRequest) {
 	}
 	up, rest, err := s.dial(&d, "https")
 	if err != nil {
+		dl.log()
 		socksReply(c, dialReply(err), netip.AddrPort{})
 		return
 	}
@@ -191,6 +195,7 @@ func (s *Server) socksConnect(c net.Conn, req socksRequest) {
 	if a, ok := up.LocalAddr().(*net.TCPAddr); ok {
 		bound = a.AddrPort()
 	}
+	TuneUnixConn(c)
 	if err := socksReply(c, socksSucceeded, bound); err != nil {
 		up.Close()
 		return
@@ -201,7 +206,7 @@ func (s *Server) socksConnect(c net.Conn, req socksRequest) {
 			return
 		}
 	}
-	Splice(c, up)
+	splice(c, up, dl.log)
 }
 
 // dialReply maps a dial error to a SOCKS5 reply.

@@ -20,11 +20,40 @@ type closeWriter interface {
 // once. It returns the bytes copied each way and the first error other
 // than the closing of a or b.
 //
-// The copies are io.Copy between the connections themselves, unwrapped:
-// between *net.TCPConn and *net.UnixConn on Linux they use splice(2), so
-// payload never passes through user space. Callers that read ahead (a
-// bufio.Reader) must write what they buffered first.
+// Between *net.TCPConn and *net.UnixConn (stream) on Linux the copies
+// use splice(2) (spliceConns), so payload never passes through user
+// space; other connections are copied with io.Copy. Callers that read
+// ahead (a bufio.Reader) must write what they buffered first, and hand
+// Splice the connections themselves, unwrapped.
 func Splice(a, b net.Conn) (aToB, bToA int64, err error) {
+	return splice(a, b, nil)
+}
+
+// unixSendBuffer is the send buffer a tunnel asks for on a Unix socket.
+// A Unix stream socket's sender may have only its send buffer's worth
+// queued (net.core.wmem_default, 208 KiB on most systems), against the
+// megabytes a loopback TCP connection grows to: with the default, a bulk
+// transfer through the relay blocks and wakes both ends every few hundred
+// kilobytes. The kernel caps the request at net.core.wmem_max.
+const unixSendBuffer = 4 << 20
+
+// TuneUnixConn sizes the send buffer of a Unix stream connection that
+// carries a tunnel (see unixSendBuffer); other connections are left
+// alone. The in-sandbox relay calls it on its side of the Unix socket,
+// the proxy on its own.
+func TuneUnixConn(c net.Conn) {
+	if uc, ok := c.(*net.UnixConn); ok {
+		uc.SetWriteBuffer(unixSendBuffer)
+	}
+}
+
+// splice is Splice with a hook: started, when set, runs once both copies
+// are under way, on the goroutine of the a-to-b copy before it starts, so
+// that work which need not delay the first bytes (logging the decision)
+// is done beside them rather than before them. The b-to-a copy (the
+// download, when a is the client) runs on the caller's goroutine and
+// starts at once.
+func splice(a, b net.Conn, started func()) (aToB, bToA int64, err error) {
 	var once sync.Once
 	closeBoth := func() {
 		once.Do(func() {
@@ -34,11 +63,14 @@ func Splice(a, b net.Conn) (aToB, bToA int64, err error) {
 	}
 	errc := make(chan error, 1)
 	go func() {
+		if started != nil {
+			started()
+		}
 		var e error
-		bToA, e = pipe(a, b, closeBoth)
+		aToB, e = pipe(b, a, closeBoth)
 		errc <- e
 	}()
-	aToB, err = pipe(b, a, closeBoth)
+	bToA, err = pipe(a, b, closeBoth)
 	if e := <-errc; err == nil {
 		err = e
 	}
@@ -48,7 +80,10 @@ func Splice(a, b net.Conn) (aToB, bToA int64, err error) {
 
 // pipe copies src to dst and half-closes dst at EOF.
 func pipe(dst, src net.Conn, closeBoth func()) (int64, error) {
-	n, err := io.Copy(dst, src)
+	n, handled, err := spliceConns(dst, src)
+	if !handled {
+		n, err = io.Copy(dst, src)
+	}
 	if err != nil {
 		closeBoth()
 		if errors.Is(err, net.ErrClosed) {

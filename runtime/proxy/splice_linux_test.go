@@ -1,0 +1,75 @@
+package proxy
+
+import (
+	"crypto/sha256"
+	"io"
+	"math/rand/v2"
+	"net"
+	"testing"
+	"time"
+)
+
+// TestSpliceBulk: several pipes' worth of bytes cross a tunnel both ways
+// at once, between TCP and Unix sockets, intact and counted.
+func TestSpliceBulk(t *testing.T) {
+	const size = 5*pipeSize + 12345
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			client, in := pair(t, network)
+			out, server := pair(t, "tcp")
+			type result struct{ ab, ba int64 }
+			done := make(chan result, 1)
+			go func() {
+				ab, ba, err := Splice(in, out)
+				if err != nil {
+					t.Errorf("splice: %v", err)
+				}
+				done <- result{ab, ba}
+			}()
+			up, down := make([]byte, size), make([]byte, size)
+			r := rand.NewChaCha8([32]byte{1})
+			r.Read(up)
+			r.Read(down)
+			send := func(c net.Conn, b []byte) {
+				c.Write(b)
+				c.(closeWriter).CloseWrite()
+			}
+			go send(client, up)
+			go send(server, down)
+			read := func(c net.Conn, want []byte, who string) {
+				c.SetReadDeadline(time.Now().Add(20 * time.Second))
+				got, err := io.ReadAll(c)
+				if err != nil || sha256.Sum256(got) != sha256.Sum256(want) {
+					t.Errorf("%s read %d bytes (%v), want the %d sent", who, len(got), err, len(want))
+				}
+			}
+			readDone := make(chan struct{})
+			go func() { read(server, up, "server"); close(readDone) }()
+			read(client, down, "client")
+			<-readDone
+			select {
+			case res := <-done:
+				if res.ab != size || res.ba != size {
+					t.Errorf("counted %d and %d bytes, want %d each way", res.ab, res.ba, size)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("splice did not end")
+			}
+		})
+	}
+}
+
+// TestSpliceConnsKinds: splice(2) is used only between TCP and Unix
+// stream connections; anything else is left to io.Copy, untouched.
+func TestSpliceConnsKinds(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	tcp, _ := pair(t, "tcp")
+	if n, handled, err := spliceConns(tcp, a); handled || n != 0 || err != nil {
+		t.Errorf("spliceConns from a net.Pipe: %d, %v, %v; want it left alone", n, handled, err)
+	}
+	if n, handled, err := spliceConns(b, tcp); handled || n != 0 || err != nil {
+		t.Errorf("spliceConns to a net.Pipe: %d, %v, %v; want it left alone", n, handled, err)
+	}
+}
