@@ -42,6 +42,25 @@ type GlobResult struct {
 type GlobOptions struct {
 	MatchCap int // matches per glob before refusing; 0 means DefaultMatchCap
 	Workers  int // scans walked at once; 0 means 2
+	// Visit, when set, is called for every directory the walk reads on
+	// the host disk ([HostFS] on Linux), from the walk's goroutines, once
+	// the directory has been read. The runtime's glob cache records them.
+	Visit func(DirVisit)
+}
+
+// DirVisit is what the host walk saw of one directory it read: its
+// identity as fstat(2) reported it on the open descriptor just before the
+// entries were read, and a hash of the entries (name and type) in the
+// order they were read ([HashDir] computes the same on a directory now).
+// A caller that keeps the result must check afterwards that the
+// directory still has this identity: a change during the read can tear
+// the listing.
+type DirVisit struct {
+	Path  string
+	Dev   uint64
+	Ino   uint64
+	Ctime int64 // nanoseconds
+	Names [16]byte
 }
 
 // ExpandGlobs finds what each deny glob matches on the disk. A matched
@@ -66,7 +85,7 @@ func ExpandGlobs(fsys FS, scans []GlobScan, opts GlobOptions) ([]GlobResult, dia
 		sem <- struct{}{}
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
-			w := walker{fsys: fsys, scan: scans[i], cap: opts.MatchCap, diags: &lists[i]}
+			w := walker{fsys: fsys, scan: scans[i], cap: opts.MatchCap, diags: &lists[i], visit: opts.Visit}
 			out[i] = w.run()
 		}(i)
 	}
@@ -79,6 +98,7 @@ func ExpandGlobs(fsys FS, scans []GlobScan, opts GlobOptions) ([]GlobResult, dia
 }
 
 type walker struct {
+	visit func(DirVisit)
 	fsys  FS
 	scan  GlobScan
 	segs  []string
@@ -102,7 +122,9 @@ func (w *walker) run() GlobResult {
 		// Nothing there to deny.
 		return w.res
 	}
-	w.walk(w.scan.Base, nil)
+	if _, host := w.fsys.(HostFS); !host || !w.hostWalk() {
+		w.walk(w.scan.Base, nil)
+	}
 	sort.Slice(w.res.Matches, func(i, j int) bool { return w.res.Matches[i].Path < w.res.Matches[j].Path })
 	return w.res
 }
@@ -149,6 +171,17 @@ func (w *walker) add(m GlobMatch) {
 		return
 	}
 	w.res.Matches = append(w.res.Matches, m)
+}
+
+// baseOnly returns SEG when the pattern is "**/SEG" with SEG one plain
+// segment: "**/" matches any run of directories, none included, so a path
+// matches exactly when its last name matches SEG.
+func baseOnly(pattern string) (string, bool) {
+	seg, ok := strings.CutPrefix(pattern, "**/")
+	if !ok || seg == "" || seg == "**" || strings.ContainsAny(seg, "/{") {
+		return "", false
+	}
+	return seg, true
 }
 
 // couldMatchBelow reports whether some path below the directory rel could

@@ -17,6 +17,12 @@
 // the command's own status, from the status pipe, never from the command's
 // output.
 //
+// The inner stage reads its whole Spec before it does anything, so the
+// parent starts bwrap as soon as the mount plan is resolved and compiles
+// the inner stage's seccomp and Landlock programs ([Launch.Prepare]) while
+// bwrap sets up the namespaces and mounts; if that fails, bwrap is killed
+// before the inner stage gets a Spec.
+//
 // # The Landlock-only mode
 //
 // With [Launch.Direct] (and [Spec.Direct]) permc starts the inner stage

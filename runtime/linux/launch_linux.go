@@ -35,10 +35,34 @@ type Launch struct {
 	Stderr     *os.File
 	// Log receives one line per side effect when verbose; nil is quiet.
 	Log func(format string, args ...any)
+	// Prepare, when set, completes Spec once the sandbox has started
+	// and before the inner stage can read it: work that only the inner
+	// stage needs (its seccomp and Landlock programs) then overlaps
+	// bubblewrap's setup. The inner stage reads the whole Spec before it
+	// does anything. When Prepare fails, the sandbox is killed before it
+	// gets a Spec, and Run returns ExitSetup with Prepare's error.
+	Prepare func(*Spec) error
 	// Direct runs the inner stage without bubblewrap: the Landlock-only
 	// mode, with no namespace at all. NetNamespace and the mount plan must
 	// be empty; Spec.Direct must be set.
 	Direct bool
+}
+
+// Warm does, on its own goroutine, the one-time work of this process that
+// Run would otherwise do on the way to starting bubblewrap: Go's check of
+// pidfd support (which forks a child) and the thread that manages signal
+// masks. The parent calls it early, so the work overlaps its mount
+// resolution. It changes no signal's disposition: SIGWINCH, which it
+// watches for a moment, is ignored by default.
+func Warm() {
+	go func() {
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Release()
+		}
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGWINCH)
+		signal.Stop(c)
+	}()
 }
 
 // Args returns bwrap's options for l: namespaces first, then the mount
@@ -104,13 +128,24 @@ func (l *Launch) Run() (int, error) {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT)
-	defer signal.Stop(sigs)
+	// Stopping waits for the thread that manages signal masks; nothing
+	// reads sigs once Run returns, so Run does not wait for it.
+	defer func() { go signal.Stop(sigs) }()
 	if err := cmd.Start(); err != nil {
 		return ExitSetup, fmt.Errorf("starting bubblewrap: %v", err)
 	}
 	p.closeChildEnds()
-	spec, _ := json.Marshal(&l.Spec)
 	go writeAndClose(p.argsW, []byte(strings.Join(l.Args(isTerminal(l.Stdin)), "\x00")+"\x00"))
+	if l.Prepare != nil {
+		if err := l.Prepare(&l.Spec); err != nil {
+			// The inner stage is still waiting for its Spec: kill the
+			// sandbox before it gets one.
+			cmd.Process.Kill()
+			cmd.Wait()
+			return ExitSetup, err
+		}
+	}
+	spec, _ := json.Marshal(&l.Spec)
 	go writeAndClose(p.specW, spec)
 	statusc := make(chan Status, 1)
 	go func() { statusc <- ReadStatus(p.statusR) }()
@@ -156,6 +191,11 @@ func (l *Launch) runDirect() (int, error) {
 	// them then, as the end of bwrap's pid namespace would.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return ExitSetup, fmt.Errorf("becoming a subreaper: %v", err)
+	}
+	if l.Prepare != nil {
+		if err := l.Prepare(&l.Spec); err != nil {
+			return ExitSetup, err
+		}
 	}
 	if err := cmd.Start(); err != nil {
 		return ExitSetup, fmt.Errorf("starting the inner stage: %v", err)

@@ -24,8 +24,12 @@ type Launch struct {
 	Stdout       *os.File
 	Stderr       *os.File
 	Log          func(format string, args ...any)
+	Prepare      func(*Spec) error
 	Direct       bool
 }
+
+// Warm does nothing off Linux.
+func Warm() {}
 
 // Run fails: the Linux sandbox runs only on Linux.
 func (l *Launch) Run() (int, error) {

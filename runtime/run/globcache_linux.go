@@ -3,14 +3,18 @@
 package run
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -26,36 +30,51 @@ import (
 // mtime changes the ctime. The cache lives in permc's state directory,
 // outside every writable root.
 type globCache struct {
-	dir    string
-	policy string // hash of the policy
+	dir        string
+	policyJSON func() []byte
+	once       sync.Once
+	policy     string // hash of the policy, from policyJSON on first use
 }
 
+// cacheFormat names the entry format; it is part of the key, so entries of
+// another format are never read.
+const cacheFormat = "permc-globcache-2"
+
 type dirStamp struct {
-	Path  string `json:"path"`
-	Dev   uint64 `json:"dev"`
-	Ino   uint64 `json:"ino"`
-	Ctime int64  `json:"ctime_ns"`
+	Path  string
+	Dev   uint64
+	Ino   uint64
+	Ctime int64 // nanoseconds
 	// Names hashes the directory's entries (name and type) as the walk
-	// read them. The walk depends on nothing else, so when the ctime moved
-	// (permc's own placeholders come and go in workspace roots) an equal
-	// listing still validates the entry.
-	Names string `json:"names"`
+	// read them ([bwrap.HashDir]). The walk depends on nothing else, so
+	// when the ctime moved (permc's own placeholders come and go in
+	// workspace roots) an equal listing still validates the entry.
+	Names [16]byte
 }
 
 type cacheEntry struct {
-	Result bwrap.GlobResult `json:"result"`
-	Dirs   []dirStamp       `json:"dirs"`
+	Result bwrap.GlobResult
+	Dirs   []dirStamp
 }
 
 func newGlobCache(state string, policyJSON []byte) *globCache {
-	sum := sha256.Sum256(policyJSON)
-	return &globCache{dir: filepath.Join(state, "globcache"), policy: hex.EncodeToString(sum[:])}
+	return newLazyGlobCache(state, func() []byte { return policyJSON })
+}
+
+// newLazyGlobCache hashes the policy only when a deny glob asks for the
+// cache.
+func newLazyGlobCache(state string, policyJSON func() []byte) *globCache {
+	return &globCache{dir: filepath.Join(state, "globcache"), policyJSON: policyJSON}
 }
 
 func (c *globCache) key(s bwrap.GlobScan) string {
-	k, _ := json.Marshal([]any{version.Version, c.policy, s.Base, s.Pattern, s.MaxDepth})
+	c.once.Do(func() {
+		sum := sha256.Sum256(c.policyJSON())
+		c.policy = hex.EncodeToString(sum[:])
+	})
+	k, _ := json.Marshal([]any{cacheFormat, version.Version, c.policy, s.Base, s.Pattern, s.MaxDepth})
 	sum := sha256.Sum256(k)
-	return filepath.Join(c.dir, hex.EncodeToString(sum[:16])+".json")
+	return filepath.Join(c.dir, hex.EncodeToString(sum[:16])+".bin")
 }
 
 // Expand is bwrap.Options.Expand with the cache in front of the walk.
@@ -74,15 +93,44 @@ func (c *globCache) Expand(fsys bwrap.FS, scans []bwrap.GlobScan, o bwrap.GlobOp
 	}
 	var diags diag.List
 	for _, i := range miss {
-		rec := &recordingFS{FS: fsys}
-		res, ds := bwrap.ExpandGlobs(rec, scans[i:i+1], o)
+		var (
+			res   []bwrap.GlobResult
+			ds    diag.List
+			dirs  []dirStamp
+			clean bool
+		)
+		if _, host := fsys.(bwrap.HostFS); host {
+			res, ds, dirs, clean = c.walkHost(scans[i], o)
+		} else {
+			rec := &recordingFS{FS: fsys}
+			res, ds = bwrap.ExpandGlobs(rec, scans[i:i+1], o)
+			dirs = rec.stamps()
+			clean = dirs != nil
+		}
 		diags = append(diags, ds...)
 		out[i] = res[0]
-		if !ds.HasErrors() {
-			c.store(scans[i], res[0], rec.stamps())
+		if !ds.HasErrors() && clean {
+			c.store(scans[i], res[0], dirs)
 		}
 	}
 	return out, diags
+}
+
+// walkHost walks one scan on the host disk, recording each directory's
+// stamp as fstat(2) gave it on the open directory just before its entries
+// were read; store checks them all again before it keeps the result.
+func (c *globCache) walkHost(s bwrap.GlobScan, o bwrap.GlobOptions) ([]bwrap.GlobResult, diag.List, []dirStamp, bool) {
+	var mu sync.Mutex
+	var dirs []dirStamp
+	o.Visit = func(v bwrap.DirVisit) {
+		mu.Lock()
+		defer mu.Unlock()
+		dirs = append(dirs, dirStamp{Path: v.Path, Dev: v.Dev, Ino: v.Ino, Ctime: v.Ctime, Names: v.Names})
+	}
+	res, ds := bwrap.ExpandGlobs(bwrap.HostFS{}, []bwrap.GlobScan{s}, o)
+	mu.Lock()
+	defer mu.Unlock()
+	return res, ds, dirs, true
 }
 
 func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
@@ -90,50 +138,100 @@ func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
 	if err != nil {
 		return bwrap.GlobResult{}, false
 	}
-	var e cacheEntry
-	if json.Unmarshal(data, &e) != nil || len(e.Dirs) == 0 {
+	e, err := decodeEntry(data)
+	if err != nil || len(e.Dirs) == 0 {
 		return bwrap.GlobResult{}, false
 	}
-	for _, d := range e.Dirs {
-		now, ok := stamp(d.Path)
-		if !ok {
-			return bwrap.GlobResult{}, false
-		}
-		if now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
-			continue
-		}
-		ents, err := os.ReadDir(d.Path)
-		if err != nil || namesHash(ents) != d.Names {
-			return bwrap.GlobResult{}, false
-		}
+	// The scan the entry answers must be this one (the key says so too).
+	if e.Result.Scan.Base != s.Base || e.Result.Scan.Pattern != s.Pattern || e.Result.Scan.MaxDepth != s.MaxDepth {
+		return bwrap.GlobResult{}, false
 	}
+	if !verifyAll(e.Dirs) {
+		return bwrap.GlobResult{}, false
+	}
+	e.Result.Scan = s
 	return e.Result, true
 }
 
-func namesHash(ents []fs.DirEntry) string {
-	h := sha256.New()
-	for _, e := range ents {
-		fmt.Fprintf(h, "%s\x00%d\x00", e.Name(), e.Type())
+// verifyAll checks every directory's stamp, on a few goroutines: a
+// directory whose (device, inode, ctime) moved must list what the walk
+// read.
+func verifyAll(dirs []dirStamp) bool {
+	var bad atomic.Bool
+	forEach(dirs, func(d *dirStamp) bool {
+		if !verifyDir(d) {
+			bad.Store(true)
+			return false
+		}
+		return true
+	})
+	return !bad.Load()
+}
+
+func verifyDir(d *dirStamp) bool {
+	now, ok := stamp(d.Path)
+	if !ok {
+		return false
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	if now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
+		return true
+	}
+	h, err := bwrap.HashDir(d.Path)
+	return err == nil && h == d.Names
+}
+
+// namesHash hashes entries as [bwrap.HashDir] does, in the order given.
+func namesHash(ents []fs.DirEntry) [16]byte {
+	var b []byte
+	for _, e := range ents {
+		b = append(append(b, e.Name()...), 0, direntType(e.Type()), 0)
+	}
+	sum := sha256.Sum256(b)
+	var out [16]byte
+	copy(out[:], sum[:])
+	return out
+}
+
+func direntType(m fs.FileMode) byte {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return syscall.DT_LNK
+	case m.IsDir():
+		return syscall.DT_DIR
+	case m.IsRegular():
+		return syscall.DT_REG
+	case m&fs.ModeNamedPipe != 0:
+		return syscall.DT_FIFO
+	case m&fs.ModeSocket != 0:
+		return syscall.DT_SOCK
+	case m&fs.ModeCharDevice != 0:
+		return syscall.DT_CHR
+	case m&fs.ModeDevice != 0:
+		return syscall.DT_BLK
+	}
+	return syscall.DT_UNKNOWN
 }
 
 // store records a walk's result with the stamps each directory had just
 // before it was read; if any directory changed since, the walk may have
 // missed an entry, and nothing is stored.
 func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStamp) {
-	e := cacheEntry{Result: r}
-	for _, b := range before {
-		now, ok := stamp(b.Path)
-		if !ok || now.Dev != b.Dev || now.Ino != b.Ino || now.Ctime != b.Ctime {
-			return
-		}
-		e.Dirs = append(e.Dirs, b)
-	}
-	if len(e.Dirs) == 0 {
+	if len(before) == 0 {
 		return
 	}
-	data, err := json.Marshal(&e)
+	var changed atomic.Bool
+	forEach(before, func(b *dirStamp) bool {
+		now, ok := stamp(b.Path)
+		if !ok || now.Dev != b.Dev || now.Ino != b.Ino || now.Ctime != b.Ctime {
+			changed.Store(true)
+			return false
+		}
+		return true
+	})
+	if changed.Load() {
+		return
+	}
+	data, err := encodeEntry(&cacheEntry{Result: r, Dirs: before})
 	if err != nil || os.MkdirAll(c.dir, 0o700) != nil {
 		return
 	}
@@ -141,6 +239,35 @@ func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStam
 	if os.WriteFile(tmp, data, 0o600) == nil {
 		os.Rename(tmp, c.key(s))
 	}
+}
+
+// forEach calls f on every stamp, on a few goroutines, until one call
+// returns false.
+func forEach(ds []dirStamp, f func(*dirStamp) bool) {
+	var stop atomic.Bool
+	run := func(ds []dirStamp) {
+		for i := range ds {
+			if stop.Load() || !f(&ds[i]) {
+				stop.Store(true)
+				return
+			}
+		}
+	}
+	n := runtime.GOMAXPROCS(0) * 2
+	if len(ds) < 256 || n < 2 {
+		run(ds)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (len(ds) + n - 1) / n
+	for lo := 0; lo < len(ds); lo += chunk {
+		wg.Add(1)
+		go func(ds []dirStamp) {
+			defer wg.Done()
+			run(ds)
+		}(ds[lo:min(lo+chunk, len(ds))])
+	}
+	wg.Wait()
 }
 
 func stamp(p string) (dirStamp, bool) {
@@ -151,8 +278,98 @@ func stamp(p string) (dirStamp, bool) {
 	return dirStamp{Path: p, Dev: st.Dev, Ino: st.Ino, Ctime: st.Ctim.Nano()}, true
 }
 
+// The entry's encoding: the magic, the result as JSON (it is small), then
+// each directory as its path and stamp. Paths are written as the length of
+// the prefix shared with the previous path and the rest.
+var cacheMagic = []byte("PGC2\n")
+
+func encodeEntry(e *cacheEntry) ([]byte, error) {
+	res, err := json.Marshal(&e.Result)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(cacheMagic)
+	b.Write(binary.AppendUvarint(nil, uint64(len(res))))
+	b.Write(res)
+	b.Write(binary.AppendUvarint(nil, uint64(len(e.Dirs))))
+	var buf []byte
+	prev := ""
+	for i := range e.Dirs {
+		d := &e.Dirs[i]
+		n := 0
+		for n < len(prev) && n < len(d.Path) && prev[n] == d.Path[n] {
+			n++
+		}
+		buf = binary.AppendUvarint(buf[:0], uint64(n))
+		buf = binary.AppendUvarint(buf, uint64(len(d.Path)-n))
+		buf = append(buf, d.Path[n:]...)
+		buf = binary.LittleEndian.AppendUint64(buf, d.Dev)
+		buf = binary.LittleEndian.AppendUint64(buf, d.Ino)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(d.Ctime))
+		buf = append(buf, d.Names[:]...)
+		b.Write(buf)
+		prev = d.Path
+	}
+	return b.Bytes(), nil
+}
+
+var errCorrupt = errors.New("corrupt glob cache entry")
+
+func decodeEntry(data []byte) (*cacheEntry, error) {
+	if !bytes.HasPrefix(data, cacheMagic) {
+		return nil, errCorrupt
+	}
+	p := data[len(cacheMagic):]
+	next := func() (uint64, bool) {
+		v, n := binary.Uvarint(p)
+		if n <= 0 {
+			return 0, false
+		}
+		p = p[n:]
+		return v, true
+	}
+	rl, ok := next()
+	if !ok || rl > uint64(len(p)) {
+		return nil, errCorrupt
+	}
+	var e cacheEntry
+	if err := json.Unmarshal(p[:rl], &e.Result); err != nil {
+		return nil, errCorrupt
+	}
+	p = p[rl:]
+	nd, ok := next()
+	if !ok || nd > uint64(len(p))/(8*3+16+2) {
+		return nil, errCorrupt
+	}
+	e.Dirs = make([]dirStamp, nd)
+	prev := ""
+	for i := range e.Dirs {
+		shared, ok1 := next()
+		rest, ok2 := next()
+		if !ok1 || !ok2 || shared > uint64(len(prev)) || rest > uint64(len(p)) || uint64(len(p))-rest < 8*3+16 {
+			return nil, errCorrupt
+		}
+		path := prev[:shared] + string(p[:rest])
+		p = p[rest:]
+		d := &e.Dirs[i]
+		d.Path = path
+		d.Dev = binary.LittleEndian.Uint64(p)
+		d.Ino = binary.LittleEndian.Uint64(p[8:])
+		d.Ctime = int64(binary.LittleEndian.Uint64(p[16:]))
+		copy(d.Names[:], p[24:40])
+		p = p[40:]
+		prev = path
+	}
+	if len(p) != 0 {
+		return nil, errCorrupt
+	}
+	return &e, nil
+}
+
 // recordingFS stamps every directory the walk reads, just before reading
-// it, so a change during the walk is seen when the result is stored.
+// it, so a change during the walk is seen when the result is stored. It
+// serves the walks of disks other than the host's (tests).
 type recordingFS struct {
 	bwrap.FS
 	mu     sync.Mutex

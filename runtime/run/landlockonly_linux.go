@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -305,8 +304,21 @@ func firstGap(lr *landlock.Resolved) *landlock.Gap {
 	return first
 }
 
-// ptsPath matches a pseudo-terminal of the host's devpts.
-var ptsPath = regexp.MustCompile(`^/dev/pts/[0-9]+$`)
+// isPtsPath reports whether p names a pseudo-terminal of the host's
+// devpts, /dev/pts/N. (No regexp: one compiled at package init would cost
+// every start of permc, the inner stage's too.)
+func isPtsPath(p string) bool {
+	n, ok := strings.CutPrefix(p, "/dev/pts/")
+	if !ok || n == "" {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // narrowDev keeps the host's devices out of the ruleset: /dev/pts becomes
 // the terminals on permc's stdin, stdout and stderr, and rules on / or
@@ -314,7 +326,7 @@ var ptsPath = regexp.MustCompile(`^/dev/pts/[0-9]+$`)
 func narrowDev(lr *landlock.Resolved) error {
 	var own []string
 	for fd := 0; fd <= 2; fd++ {
-		if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); err == nil && ptsPath.MatchString(p) {
+		if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); err == nil && isPtsPath(p) {
 			own = append(own, p)
 		}
 	}

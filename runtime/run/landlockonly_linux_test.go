@@ -144,3 +144,12 @@ func TestNarrowDev(t *testing.T) {
 		t.Error("/dev cannot be listed")
 	}
 }
+
+func TestIsPtsPath(t *testing.T) {
+	for p, want := range map[string]bool{"/dev/pts/0": true, "/dev/pts/17": true, "/dev/pts/": false,
+		"/dev/pts/ptmx": false, "/dev/pts/1/x": false, "/dev/tty": false, "/dev/pts/1a": false} {
+		if got := isPtsPath(p); got != want {
+			t.Errorf("isPtsPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -26,7 +26,11 @@ func runSandboxed(o *Options) (int, error) {
 	if c := bwrapUnavailable(); c != nil {
 		return o.runLandlockOnly(c)
 	}
+	linux.Warm()
 	b := o.binding()
+	// The root-only secrets are looked for while the checks below run:
+	// the walk depends only on the binding.
+	secrets := startRootSecrets(o.Policy, b)
 	self, _ := os.Executable()
 	if err := o.checkSelfProtection(b, []string{self, linux.Bwrap, o.StateDir}); err != nil {
 		return ExitSetup, err
@@ -43,7 +47,7 @@ func runSandboxed(o *Options) (int, error) {
 	// between the look and the bind.
 	var res *bwrap.Resolved
 	err := ps.acquire(func() ([]bwrap.Placeholder, error) {
-		r, err := o.resolve()
+		r, err := o.resolve(b, secrets)
 		if err != nil {
 			return nil, err
 		}
@@ -80,14 +84,19 @@ func runSandboxed(o *Options) (int, error) {
 		l.Spec.Env = proxyEnv(l.Spec.Env, &o.Policy.Net)
 	}
 	code, rerr := l.Run()
+	var re *Error
+	if errors.As(rerr, &re) {
+		return re.Code, re
+	}
 	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {
 		return code, fail(code, "%v", rerr)
 	}
 	return code, nil
 }
 
-// resolve binds the mount plan to this machine.
-func (o *Options) resolve() (*bwrap.Resolved, error) {
+// resolve binds the mount plan to this machine; secrets returns the
+// root-only secrets to mask (startRootSecrets).
+func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.Resolved, error) {
 	plan, diags := bwrap.Compile(o.Policy)
 	if diags.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
@@ -97,12 +106,14 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 		return nil, fail(ExitSetup, "%v", err)
 	}
 	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
-	pj, _ := json.Marshal(o.Policy)
-	cache := newGlobCache(o.StateDir, pj)
-	masks := append(rootSecrets(o.Policy, o.binding()), freshMountDenies(o.Policy)...)
+	cache := newLazyGlobCache(o.StateDir, func() []byte {
+		pj, _ := json.Marshal(o.Policy)
+		return pj
+	})
+	masks := append(secrets(), freshMountDenies(o.Policy)...)
 	// permc's own state (proxy log, glob cache, locks) is nobody's
 	// business inside the sandbox: the glob cache lists denied paths.
-	if ir.Decide(o.Policy, ir.Linux, o.binding(), o.StateDir).Read {
+	if ir.Decide(o.Policy, ir.Linux, bind, o.StateDir).Read {
 		masks = append(masks, bwrap.Mask{Path: o.StateDir, Origin: ir.Origin{Profile: "permc state directory"}})
 	}
 	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand, PinLinks: true, Masks: masks})
@@ -114,18 +125,13 @@ func (o *Options) resolve() (*bwrap.Resolved, error) {
 }
 
 // launch assembles the sandbox: mounts, seccomp, the inner stage's spec.
+// The seccomp and Landlock programs are only the inner stage's business:
+// they are compiled while bubblewrap sets up the namespaces and mounts,
+// and the inner stage waits for them before it does anything.
 func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	arch, ok := seccomp.NativeArch()
 	if !ok {
 		return nil, fail(ExitSetup, "no seccomp filter for this architecture")
-	}
-	prog, err := seccomp.Compile(o.Policy, arch)
-	if err != nil {
-		return nil, fail(ExitSetup, "seccomp: %v", err)
-	}
-	ll, err := o.landlock(res)
-	if err != nil {
-		return nil, err
 	}
 	// Bind by descriptor, each checked against what Resolve examined, so
 	// what was checked is what gets mounted.
@@ -133,9 +139,22 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	if err != nil {
 		return nil, fail(ExitSetup, "%v", err)
 	}
+	prepare := func(s *linux.Spec) error {
+		prog, err := seccomp.Compile(o.Policy, arch)
+		if err != nil {
+			return fail(ExitSetup, "seccomp: %v", err)
+		}
+		ll, err := o.landlock(res)
+		if err != nil {
+			return err
+		}
+		s.Seccomp, s.Landlock = prog.Bytes(), ll
+		return nil
+	}
 	mode := o.Policy.Net.Mode()
 	l := &linux.Launch{
-		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir, Seccomp: prog.Bytes(), Landlock: ll,
+		Prepare: prepare,
+		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir,
 			Pins: res.Pins, Verbose: o.Verbose},
 		NetNamespace: mode != ir.NetFull,
 		// The fresh /proc stays read-only whatever the profile grants: a

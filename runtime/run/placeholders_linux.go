@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,6 +106,9 @@ func (s *placeholderSet) manifest() string { return filepath.Join(s.dir, "create
 
 // record adds placeholders to the list of what permc created.
 func (s *placeholderSet) record(made []bwrap.Placeholder) {
+	if len(made) == 0 {
+		return
+	}
 	all := s.recorded()
 	seen := map[string]bool{}
 	for _, p := range all {
@@ -130,6 +134,9 @@ func (s *placeholderSet) recorded() []bwrap.Placeholder {
 // cleanLeftovers removes every placeholder permc recorded; a placeholder
 // that is no longer empty holds what someone put there and stays.
 func (s *placeholderSet) cleanLeftovers() {
+	if _, err := os.Lstat(s.manifest()); errors.Is(err, os.ErrNotExist) {
+		return // nothing recorded
+	}
 	if err := bwrap.RemovePlaceholders(s.recorded()); err != nil {
 		fmt.Fprintf(os.Stderr, "permc: %v\n", err)
 	}

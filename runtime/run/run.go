@@ -128,6 +128,7 @@ func isAncestorOrSelf(a, b string) bool {
 // that run outside the sandbox next time sit under a writable root, so one
 // run cannot weaken the next.
 func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
+	var dec *ir.Decider
 	for _, p := range append(append([]string(nil), o.Protected...), outside...) {
 		if p == "" {
 			continue
@@ -139,7 +140,10 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if real, err := filepath.EvalSymlinks(abs); err == nil {
 			abs = real
 		}
-		if d := ir.Decide(o.Policy, ir.Linux, b, abs); d.Write {
+		if dec == nil {
+			dec = ir.NewDecider(o.Policy, ir.Linux, b)
+		}
+		if d := dec.Decide(abs); d.Write {
 			by := ""
 			if d.By != nil {
 				by = " (writable by " + d.By.Origin.String() + ")"
