@@ -22,3 +22,6 @@ func syncTree(dir string) error {
 		return f.Sync()
 	})
 }
+
+// replace puts tmp in the place of dir.
+func replace(dir, tmp string) error { return swap(dir, tmp) }

@@ -39,7 +39,7 @@ func (b *Build) Write(dir string) error {
 	if err := syncTree(tmp); err != nil {
 		return err
 	}
-	return swap(dir, tmp)
+	return replace(dir, tmp)
 }
 
 func checkOwned(dir string) error {
