@@ -81,8 +81,9 @@ func CompileWith(p *ir.Policy, opts Options) (*Manifest, error) {
 		return nil, err
 	}
 	m.Network = net
+	det := newDetection(p)
 	for _, mode := range ir.Modes(ir.Windows) {
-		m.Modes = append(m.Modes, compileMode(p, m, mode))
+		m.Modes = append(m.Modes, compileMode(p, det, m, mode))
 	}
 	return m, nil
 }
@@ -252,10 +253,10 @@ func modelFor(p *ir.Policy, mode ir.Mode) Model {
 	return ModelSandboxUser
 }
 
-func compileMode(p *ir.Policy, m *Manifest, mode ir.Mode) ModeManifest {
+func compileMode(p *ir.Policy, det *detection, m *Manifest, mode ir.Mode) ModeManifest {
 	model := modelFor(p, mode)
 	mm := ModeManifest{Mode: mode, Model: model}
-	mm.Findings = findings(p, mode, model)
+	mm.Findings = findingsOf(p, det, mode, model)
 	mm.Unusable = firstUnenforceable(mm.Findings)
 	mm.Usable = mm.Unusable == nil
 	if !mm.Usable {

@@ -3,6 +3,8 @@ package winacl
 import (
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -18,16 +20,29 @@ type found struct {
 	ofRule bool
 }
 
-// detect finds every feature p uses on Windows in model-independent
-// terms, plus the model-dependent local ones.
-func detect(p *ir.Policy, model Model) []found {
+// detection holds the features p uses on Windows in model-independent
+// terms, so that the modes of one policy share them.
+type detection struct {
+	rules  []ir.FSRule // applicable(p)
+	common []found
+}
+
+func newDetection(p *ir.Policy) *detection {
 	rules := applicable(p)
 	out := detectRead(p, rules)
+	idx := newContainIndex(rules)
 	for i := range rules {
-		out = append(out, detectRule(p, rules, i)...)
+		out = append(out, detectRule(p, idx, i)...)
 	}
 	out = append(out, detectNet(p)...)
-	return append(out, detectLocal(p, rules, model)...)
+	return &detection{rules: rules, common: out}
+}
+
+// detect finds every feature p uses on Windows: the model-independent
+// ones, plus the model-dependent local ones.
+func (d *detection) detect(p *ir.Policy, model Model) []found {
+	out := append([]found(nil), d.common...)
+	return append(out, detectLocal(p, d.rules, model)...)
 }
 
 // applicable returns the rules that mean something on Windows.
@@ -60,8 +75,8 @@ func findBase(rules []ir.FSRule, b ir.BaseKind) (ir.FSRule, bool) {
 	return ir.FSRule{}, false
 }
 
-func detectRule(p *ir.Policy, rules []ir.FSRule, i int) []found {
-	r := rules[i]
+func detectRule(p *ir.Policy, idx *containIndex, i int) []found {
+	r := idx.rules[i]
 	at := func(f ir.Feature) found { return found{f, r.Origin, true} }
 	var out []found
 	switch {
@@ -72,13 +87,13 @@ func detectRule(p *ir.Policy, rules []ir.FSRule, i int) []found {
 		}
 	case r.Glob && !trailingDoubleStar(r.Path):
 		out = append(out, at(ir.FeatAccessGlob))
-	case r.Access == ir.Deny && r.Base != ir.BaseRoot && insideAny(rules, r, grants):
+	case r.Access == ir.Deny && r.Base != ir.BaseRoot && idx.insideAny(i, grants):
 		out = append(out, at(ir.FeatDenyCarveout))
 	}
-	if r.Access != ir.Deny && insideAny(rules, r, denies) {
+	if r.Access != ir.Deny && idx.insideAny(i, denies) {
 		out = append(out, at(ir.FeatReopenUnderDeny))
 	}
-	if r.Access == ir.Read && insideAny(rules, r, writes) {
+	if r.Access == ir.Read && idx.insideAny(i, writes) {
 		out = append(out, at(ir.FeatReadInWrite))
 	}
 	return out
@@ -95,39 +110,107 @@ func trailingDoubleStar(path string) bool {
 	return ok && !ir.HasGlobMeta(rest)
 }
 
-// insideAny reports whether some other non-glob rule with an access that
-// want accepts strictly contains r. Without a machine, paths of
-// different bases are compared only through :root, which contains all.
-func insideAny(rules []ir.FSRule, r ir.FSRule, want func(ir.Access) bool) bool {
-	for _, o := range rules {
-		if o.Glob || !want(o.Access) || o.Key() == r.Key() {
+// containIndex answers insideAny for every rule of a policy without
+// comparing each rule with all the others: the rules of the bases that
+// take a subpath sit in a trie of their path components, folded so that
+// components strings.EqualFold equates share a node, and a rule's
+// containers are found along its own path. Every candidate is still
+// checked with contains, so the trie only narrows the search.
+type containIndex struct {
+	rules []ir.FSRule
+	keys  []string   // Key of each rule
+	comps [][]string // relComps of each rule, for the subpath bases
+	folds [][]string // comps through foldKey
+	roots []int      // the :root rules
+	tries map[ir.BaseKind]*compNode
+}
+
+// compNode is one trie node: the rules whose path ends here, and the
+// longer paths by folded next component.
+type compNode struct {
+	here []int
+	next map[string]*compNode
+}
+
+func newContainIndex(rules []ir.FSRule) *containIndex {
+	x := &containIndex{rules: rules, keys: make([]string, len(rules)), comps: make([][]string, len(rules)),
+		folds: make([][]string, len(rules)), tries: map[ir.BaseKind]*compNode{}}
+	for i, r := range rules {
+		x.keys[i] = r.Key()
+		switch r.Base {
+		case ir.BaseRoot:
+			x.roots = append(x.roots, i)
+			continue
+		case ir.BaseHome, ir.BaseWorkspaceRoots, ir.BaseAbs:
+		default:
 			continue
 		}
-		if o.Base == ir.BaseRoot {
-			// :root contains every grant's path, but a :root deny is the
-			// absence of a grant, not a carve-out a rule reopens.
-			if o.Access != ir.Deny {
-				return true
+		x.comps[i] = relComps(r)
+		x.folds[i] = make([]string, len(x.comps[i]))
+		for d, c := range x.comps[i] {
+			x.folds[i][d] = foldKey(c)
+		}
+		if r.Glob {
+			continue // never a container
+		}
+		n := x.tries[r.Base]
+		if n == nil {
+			n = &compNode{}
+			x.tries[r.Base] = n
+		}
+		for _, k := range x.folds[i] {
+			child := n.next[k]
+			if child == nil {
+				if n.next == nil {
+					n.next = map[string]*compNode{}
+				}
+				child = &compNode{}
+				n.next[k] = child
 			}
-			continue
+			n = child
 		}
-		if contains(o, r) {
+		n.here = append(n.here, i)
+	}
+	return x
+}
+
+// insideAny reports whether some other non-glob rule with an access that
+// want accepts strictly contains rule i. Without a machine, paths of
+// different bases are compared only through :root, which contains all.
+func (x *containIndex) insideAny(i int, want func(ir.Access) bool) bool {
+	r := x.rules[i]
+	other := func(j int) bool {
+		o := x.rules[j]
+		return !o.Glob && want(o.Access) && x.keys[j] != x.keys[i]
+	}
+	for _, j := range x.roots {
+		// :root contains every grant's path, but a :root deny is the
+		// absence of a grant, not a carve-out a rule reopens.
+		if other(j) && x.rules[j].Access != ir.Deny {
 			return true
 		}
+	}
+	n := x.tries[r.Base]
+	rc := x.comps[i]
+	for d := 0; n != nil && d < len(rc); d++ {
+		// The rules here have d components, equal to rc's first d up to
+		// case: strictly shorter than rc.
+		for _, j := range n.here {
+			if other(j) && x.containsComps(j, i) {
+				return true
+			}
+		}
+		n = n.next[x.folds[i][d]]
 	}
 	return false
 }
 
-func contains(o, r ir.FSRule) bool {
-	if o.Base != r.Base {
+// containsComps is contains over the precomputed components.
+func (x *containIndex) containsComps(o, r int) bool {
+	if x.rules[o].Base != x.rules[r].Base {
 		return false
 	}
-	switch o.Base {
-	case ir.BaseHome, ir.BaseWorkspaceRoots, ir.BaseAbs:
-	default:
-		return false // the other bases take no subpath
-	}
-	oc, rc := relComps(o), relComps(r)
+	oc, rc := x.comps[o], x.comps[r]
 	if len(oc) >= len(rc) {
 		return false
 	}
@@ -137,6 +220,45 @@ func contains(o, r ir.FSRule) bool {
 		}
 	}
 	return true
+}
+
+// foldKey maps s to a string that is equal for two strings exactly when
+// strings.EqualFold says they are: each rune (invalid bytes read as
+// U+FFFD, as EqualFold reads them) becomes the least rune of its
+// unicode.SimpleFold orbit.
+func foldKey(s string) string {
+	ascii, lower := true, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		lower = lower || 'a' <= c && c <= 'z'
+	}
+	if ascii {
+		if !lower {
+			return s
+		}
+		// The least of an ASCII letter's orbit is its upper case (the
+		// other members, such as U+212A KELVIN SIGN, are not ASCII).
+		b := []byte(s)
+		for i, c := range b {
+			if 'a' <= c && c <= 'z' {
+				b[i] = c - 'a' + 'A'
+			}
+		}
+		return string(b)
+	}
+	b := make([]rune, 0, len(s))
+	for _, c := range s {
+		least := c
+		for f := unicode.SimpleFold(c); f != c; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b = append(b, least)
+	}
+	return string(b)
 }
 
 func relComps(r ir.FSRule) []string {
@@ -295,8 +417,13 @@ func volumeACL(r ir.FSRule, rules []ir.FSRule, model Model) bool {
 // findings classifies the features of p for mode, rule findings first
 // (by position), then those of the profile as a whole.
 func findings(p *ir.Policy, mode ir.Mode, model Model) []Finding {
+	return findingsOf(p, newDetection(p), mode, model)
+}
+
+// findingsOf is findings with p's detection made already.
+func findingsOf(p *ir.Policy, det *detection, mode ir.Mode, model Model) []Finding {
 	var out []Finding
-	for _, f := range detect(p, model) {
+	for _, f := range det.detect(p, model) {
 		c := lookup(mode, f.feat)
 		if c.Support == ir.Enforced {
 			continue
@@ -366,8 +493,9 @@ func Check(p *ir.Policy) diag.List {
 	if p == nil || p.Unrestricted {
 		return l
 	}
+	det := newDetection(p)
 	for _, mode := range ir.Modes(ir.Windows) {
-		for _, f := range findings(p, mode, modelFor(p, mode)) {
+		for _, f := range findingsOf(p, det, mode, modelFor(p, mode)) {
 			l.Add(diagnostic(mode, f))
 		}
 	}
