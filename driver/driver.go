@@ -8,13 +8,12 @@
 package driver
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/internal/version"
@@ -54,16 +53,37 @@ type Options struct {
 	// %LOCALAPPDATA% readable wherever :minimal is (a permc-only setting,
 	// outside the Codex config).
 	WindowsToolFolders bool
+
+	// checks holds, while a profile compiles, each target's
+	// enforceability findings, so that a backend need not redo them.
+	checks map[ir.Target]diag.List
 }
 
 // Compile builds every policy. A build with errors has no folders.
+//
+// Profiles are compiled concurrently, and so are the backends of a
+// profile and the encoding of its policy.json: they only read the
+// policy. Results are put together in the order of pols and of Backends,
+// so the output and the diagnostics are those of a sequential build.
 func Compile(pols []*ir.Policy, selected string, o Options) *Build {
 	b := &Build{Folders: map[string]map[string][]byte{}}
-	for _, p := range pols {
-		p = passes.Bind(p, o.Bindings)
-		files, diags := compileOne(p, p.Name == selected, o)
-		b.Diags = append(b.Diags, diags...)
-		b.Folders[FolderName(p.Name)] = files
+	type result struct {
+		files map[string][]byte
+		diags diag.List
+	}
+	results := make([]result, len(pols))
+	var wg sync.WaitGroup
+	for i, p := range pols {
+		wg.Go(func() {
+			p = passes.Bind(p, o.Bindings)
+			files, diags := compileOne(p, p.Name == selected, o)
+			results[i] = result{files, diags}
+		})
+	}
+	wg.Wait()
+	for i, p := range pols {
+		b.Diags = append(b.Diags, results[i].diags...)
+		b.Folders[FolderName(p.Name)] = results[i].files
 	}
 	if b.Diags.HasErrors() {
 		b.Folders = nil
@@ -74,21 +94,51 @@ func Compile(pols []*ir.Policy, selected string, o Options) *Build {
 func compileOne(p *ir.Policy, selected bool, o Options) (map[string][]byte, diag.List) {
 	files := map[string][]byte{}
 	var diags diag.List
-	files["policy.json"] = mustJSON(p)
-	files["network.json"] = mustJSON(NetworkSummary(p))
-	for _, t := range o.Targets {
-		diags = append(diags, enforceability(p, t)...)
+	var policyJSON, networkJSON []byte
+	var encoded sync.WaitGroup
+	encoded.Go(func() {
+		policyJSON = mustJSON(p)
+		networkJSON = mustJSON(NetworkSummary(p))
+	})
+	// The targets' checks run concurrently; the Linux backend reuses
+	// its target's, which it reports as notes.
+	checks := make([]diag.List, len(o.Targets))
+	var checked sync.WaitGroup
+	for i, t := range o.Targets {
+		checked.Go(func() { checks[i] = enforceability(p, t) })
 	}
+	checked.Wait()
+	o.checks = map[ir.Target]diag.List{}
+	for i, t := range o.Targets {
+		diags = append(diags, checks[i]...)
+		o.checks[t] = checks[i]
+	}
+	type result struct {
+		out   map[string][]byte
+		diags diag.List
+	}
+	var results []result
 	if !p.Unrestricted && !diags.HasErrors() {
-		for _, be := range Backends {
+		results = make([]result, len(Backends))
+		var wg sync.WaitGroup
+		for i, be := range Backends {
 			if !hasTarget(o.Targets, be.Target) {
 				continue
 			}
-			out, ds := be.Emit(p, o)
-			diags = append(diags, ds...)
-			for n, c := range out {
-				files[n] = c
-			}
+			wg.Go(func() {
+				out, ds := be.Emit(p, o)
+				results[i] = result{out, ds}
+			})
+		}
+		wg.Wait()
+	}
+	encoded.Wait()
+	files["policy.json"] = policyJSON
+	files["network.json"] = networkJSON
+	for _, r := range results {
+		diags = append(diags, r.diags...)
+		for n, c := range r.out {
+			files[n] = c
 		}
 	}
 	files["manifest.json"] = mustJSON(manifest(p, selected, o, files, diags))
@@ -148,9 +198,16 @@ func manifest(p *ir.Policy, selected bool, o Options, files map[string][]byte, d
 	}
 	for _, n := range sortedKeys(files) {
 		if n != ManifestFile {
-			m.Artifacts = append(m.Artifacts, FileHash{Path: n, SHA256: Hash(files[n])})
+			m.Artifacts = append(m.Artifacts, FileHash{Path: n})
 		}
 	}
+	// Large profiles have megabytes of artifacts: hash them concurrently.
+	var hashed sync.WaitGroup
+	for i := range m.Artifacts {
+		a := &m.Artifacts[i]
+		hashed.Go(func() { a.SHA256 = Hash(files[a.Path]) })
+	}
+	hashed.Wait()
 	for _, d := range diags.Sorted() {
 		if d.Severity == diag.Warning {
 			m.Warnings = append(m.Warnings, d.String())
@@ -174,15 +231,14 @@ func sortedKeys[T any](m map[string]T) []string {
 	return ks
 }
 
+// mustJSON is v as a json.Encoder with SetEscapeHTML(false) and
+// SetIndent("", "  ") writes it.
 func mustJSON(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	b, err := ir.EncodeJSON(v, false)
+	if err != nil {
 		panic(fmt.Sprintf("permc bug: cannot encode artifact: %v", err))
 	}
-	return buf.Bytes()
+	return b
 }
 
 // FolderName maps a profile name to a folder name that is safe on every

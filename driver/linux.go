@@ -21,7 +21,7 @@ type Linux struct {
 // registerLinuxPart.
 var linuxParts []func(p *ir.Policy, l map[string]any) diag.List
 
-func emitLinux(p *ir.Policy, _ Options) (map[string][]byte, diag.List) {
+func emitLinux(p *ir.Policy, o Options) (map[string][]byte, diag.List) {
 	files := map[string][]byte{}
 	var diags diag.List
 	l := &Linux{Format: 1, Profile: p.Name, Seccomp: map[string]seccomp.Summary{}}
@@ -34,7 +34,7 @@ func emitLinux(p *ir.Policy, _ Options) (map[string][]byte, diag.List) {
 		files[a.FileName()] = prog.Bytes()
 		l.Seccomp[string(a)] = prog.Summary
 	}
-	for _, d := range linuxNotes(p) {
+	for _, d := range linuxNotes(p, o) {
 		l.Notes = append(l.Notes, d.String())
 	}
 	doc := map[string]any{"format": l.Format, "profile": l.Profile, "seccomp": l.Seccomp}
@@ -48,9 +48,13 @@ func emitLinux(p *ir.Policy, _ Options) (map[string][]byte, diag.List) {
 	return files, diags
 }
 
-func linuxNotes(p *ir.Policy) diag.List {
+func linuxNotes(p *ir.Policy, o Options) diag.List {
+	checks, ok := o.checks[ir.Linux]
+	if !ok {
+		checks = enforceability(p, ir.Linux)
+	}
 	var out diag.List
-	for _, d := range enforceability(p, ir.Linux) {
+	for _, d := range checks {
 		if d.Severity != diag.Error {
 			out = append(out, d)
 		}

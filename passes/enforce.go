@@ -26,24 +26,30 @@ func Features(p *ir.Policy) []Use {
 	denied := deniedPaths(p)
 	rootRead := false
 	for _, r := range p.FS.Rules {
-		what := describe(r)
+		var what string // describe(r), written only once the rule uses a feature
+		use := func(f ir.Feature) {
+			if what == "" {
+				what = describe(r)
+			}
+			add(f, r.Origin, what)
+		}
 		switch {
 		case r.Base == ir.BaseRoot && r.Access == ir.Deny:
-			add(ir.FeatRootDeny, r.Origin, what)
+			use(ir.FeatRootDeny)
 		case r.Base == ir.BaseRoot:
 			rootRead = true
 		case r.Glob && r.Access == ir.Deny:
-			add(ir.FeatDenyGlob, r.Origin, what)
+			use(ir.FeatDenyGlob)
 			if strings.Contains(r.Path, "**") && p.FS.GlobScanMaxDepth == 0 {
-				add(ir.FeatUnboundedGlob, r.Origin, what)
+				use(ir.FeatUnboundedGlob)
 			}
 		case r.Glob:
-			add(ir.FeatAccessGlob, r.Origin, what)
+			use(ir.FeatAccessGlob)
 		case r.Access == ir.Deny:
-			add(ir.FeatDenyCarveout, r.Origin, what)
+			use(ir.FeatDenyCarveout)
 		}
 		if r.Access != ir.Deny && !r.Glob && underDeny(denied, r) {
-			add(ir.FeatReopenUnderDeny, r.Origin, what)
+			use(ir.FeatReopenUnderDeny)
 		}
 	}
 	if !rootRead {

@@ -116,7 +116,20 @@ func (c *compiler) workspace(e *entry, fold bool, rel string) []string {
 
 func regexOf(parts ...string) string { return "(regex " + appendExpr(parts...) + ")" }
 
-func slotName(i int) string { return "WORKSPACE_ROOT_" + strconv.Itoa(i) }
+func slotName(i int) string {
+	if i < len(slotNames) {
+		return slotNames[i]
+	}
+	return "WORKSPACE_ROOT_" + strconv.Itoa(i)
+}
+
+// slotNames are the names slotName gives the slots, made once.
+var slotNames = func() (names [WorkspaceSlots]string) {
+	for i := range names {
+		names[i] = "WORKSPACE_ROOT_" + strconv.Itoa(i)
+	}
+	return names
+}()
 
 // hasCase reports whether some rune of s has another spelling under case
 // folding.

@@ -102,8 +102,15 @@ var (
 
 // lowerPreimage returns the runes r with unicode.ToLower(r) == l, sorted.
 func lowerPreimage(l rune) []rune {
-	caseOnce.Do(buildLowerInv)
-	out := append([]rune(nil), lowerInv[l]...)
+	var inv []rune
+	if l < utf8.RuneSelf {
+		asciiInvOnce.Do(buildASCIILowerInv)
+		inv = asciiLowerInv[l]
+	} else {
+		caseOnce.Do(buildLowerInv)
+		inv = lowerInv[l]
+	}
+	out := append([]rune(nil), inv...)
 	if unicode.ToLower(l) == l {
 		out = append(out, l)
 	}
@@ -118,6 +125,35 @@ func buildLowerInv() {
 		for r := rune(cr.Lo); r <= rune(cr.Hi); r++ {
 			if l := unicode.ToLower(r); l != r {
 				lowerInv[l] = append(lowerInv[l], r)
+			}
+		}
+	}
+}
+
+var (
+	asciiInvOnce sync.Once
+	// asciiLowerInv is lowerInv for the ASCII lower cases: all that
+	// FoldRegex needs for ASCII, which most paths are.
+	asciiLowerInv [utf8.RuneSelf][]rune
+)
+
+// buildASCIILowerInv fills asciiLowerInv as buildLowerInv would, walking
+// only the case ranges whose lower cases can be ASCII: unicode.ToLower
+// maps a rune of a range to the rune plus its delta, or, in an
+// alternating upper-lower range, to itself or the rune after it.
+func buildASCIILowerInv() {
+	for _, cr := range unicode.CaseRanges {
+		lo, hi := rune(cr.Lo), rune(cr.Hi)
+		least := lo // the least lower case the range can map to
+		if d := cr.Delta[unicode.LowerCase]; d <= unicode.MaxRune {
+			least = min(lo, lo+d)
+		}
+		if least >= utf8.RuneSelf {
+			continue
+		}
+		for r := lo; r <= hi; r++ {
+			if l := unicode.ToLower(r); l != r && l < utf8.RuneSelf {
+				asciiLowerInv[l] = append(asciiLowerInv[l], r)
 			}
 		}
 	}

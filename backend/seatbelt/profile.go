@@ -1,8 +1,9 @@
 package seatbelt
 
 import (
-	"encoding/json"
 	"errors"
+
+	"github.com/permc/permc/ir"
 )
 
 // FormatVersion is the version of the macos.sb and macos.params.json
@@ -37,11 +38,8 @@ type Profile struct {
 // ParamsJSON renders the manifest as macos.params.json: indented, keys in
 // a fixed order, ending in a newline.
 func (p *Profile) ParamsJSON() ([]byte, error) {
-	b, err := json.MarshalIndent(&p.Manifest, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
+	// json.MarshalIndent and a final newline: the encoder's output.
+	return ir.EncodeJSON(&p.Manifest, true)
 }
 
 // Manifest says which parameters a profile expects and holds the file

@@ -11,6 +11,9 @@ import (
 // control characters and bytes that are not UTF-8 become \xHH. Whatever s
 // holds, the literal is one token: it cannot end early or open a form.
 func Quote(s string) string {
+	if quoteSafe(s) {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
@@ -122,6 +125,17 @@ func commentText(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// quoteSafe reports whether s is printable ASCII without a quote or a
+// backslash, which Quote writes as they are: the common case.
+func quoteSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // commentSafe reports whether s is printable ASCII, the common case.

@@ -208,14 +208,7 @@ func (m *Manifest) Mode(mode ir.Mode) *ModeManifest {
 // JSON returns the bytes of windows.json: indented, with a final newline,
 // identical for identical manifests.
 func (m *Manifest) JSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return ir.EncodeJSON(m, false)
 }
 
 // Parse reads windows.json.

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -92,18 +93,20 @@ func below(h, d string) bool {
 // contain (a scheme, "/", a "*" inside a label, spaces, "@", "?", "#") is a
 // token of its own, so the parser stops exactly there and the error can
 // name it. What a label may contain is left to Canonical.
-var patternLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Scheme", Pattern: `[A-Za-z][A-Za-z0-9+.\-]*://`},
-	{Name: "Wild", Pattern: `\*+`},
-	{Name: "Open", Pattern: `\[`},
-	{Name: "Close", Pattern: `\]`},
-	{Name: "Colon", Pattern: `:`},
-	{Name: "Dot", Pattern: `\.`},
-	{Name: "Slash", Pattern: `[/\\]`},
-	{Name: "Space", Pattern: `\s+`},
-	{Name: "Label", Pattern: `[^.:/\\\[\]*\s@?#]+`},
-	{Name: "Other", Pattern: `.`},
-})
+func patternLexer() *lexer.StatefulDefinition {
+	return lexer.MustSimple([]lexer.SimpleRule{
+		{Name: "Scheme", Pattern: `[A-Za-z][A-Za-z0-9+.\-]*://`},
+		{Name: "Wild", Pattern: `\*+`},
+		{Name: "Open", Pattern: `\[`},
+		{Name: "Close", Pattern: `\]`},
+		{Name: "Colon", Pattern: `:`},
+		{Name: "Dot", Pattern: `\.`},
+		{Name: "Slash", Pattern: `[/\\]`},
+		{Name: "Space", Pattern: `\s+`},
+		{Name: "Label", Pattern: `[^.:/\\\[\]*\s@?#]+`},
+		{Name: "Other", Pattern: `.`},
+	})
+}
 
 // patternAST is a whole key: "*", or an optional "*." or "**." and a host.
 type patternAST struct {
@@ -138,9 +141,11 @@ type tokAST struct {
 	Text string `parser:"@(Label | '.' | ':')"`
 }
 
-var patternParser = participle.MustBuild[patternAST](
-	participle.Lexer(patternLexer),
-)
+// patternParser is built on first use, not when the package loads: every
+// permc command imports the package, few parse a pattern.
+var patternParser = sync.OnceValue(func() *participle.Parser[patternAST] {
+	return participle.MustBuild[patternAST](participle.Lexer(patternLexer()))
+})
 
 // ParsePattern parses a network.domains key: "*", "*.domain", "**.domain"
 // or a host, normalised as the spec says (trim, lowercase, strip a trailing
@@ -164,15 +169,62 @@ func parsePattern(s string) (Pattern, *Error) {
 	if len(t) > maxInput {
 		return Pattern{}, errorAt(lead, "pattern is longer than %d bytes", maxInput)
 	}
-	ast, err := patternParser.ParseString("", t)
-	if err != nil {
-		return Pattern{}, grammarError(t, err).shift(lead)
+	ast, ok := simpleAST(t)
+	if !ok {
+		var err error
+		ast, err = patternParser().ParseString("", t)
+		if err != nil {
+			return Pattern{}, grammarError(t, err).shift(lead)
+		}
 	}
 	p, e := ast.pattern(t)
 	if e != nil {
 		return Pattern{}, e.shift(lead)
 	}
 	return p, nil
+}
+
+// simpleAST builds the tree the parser would build for the common key:
+// an optional "*." or "**." and then labels of ASCII letters, digits, "-"
+// and "_" joined by single dots. Each label is one Label token and each
+// dot one Dot token, as the lexer reads them (no ":", so no Scheme); the
+// parser is built and run only for other keys.
+func simpleAST(t string) (*patternAST, bool) {
+	a := &patternAST{}
+	rest := 0
+	if stars := len(t) - len(strings.TrimLeft(t, "*")); stars > 0 {
+		if stars > 2 || len(t) == stars || t[stars] != '.' {
+			return nil, false
+		}
+		a.Wild = &wildAST{Pos: tokenPos(0), Stars: t[:stars], Dot: true}
+		rest = stars + 1
+	}
+	h := &hostAST{Pos: tokenPos(rest)}
+	start := rest
+	for i := rest; i <= len(t); i++ {
+		if i < len(t) && t[i] != '.' {
+			c := t[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return nil, false
+			}
+			continue
+		}
+		if i == start {
+			return nil, false // an empty label: the parser's error
+		}
+		h.Bare = append(h.Bare, &tokAST{Pos: tokenPos(start), Text: t[start:i]})
+		if i < len(t) {
+			h.Bare = append(h.Bare, &tokAST{Pos: tokenPos(i), Text: "."})
+		}
+		start = i + 1
+	}
+	a.Host = h
+	return a, true
+}
+
+// tokenPos is the lexer's position of offset off in a one-line key.
+func tokenPos(off int) lexer.Position {
+	return lexer.Position{Offset: off, Line: 1, Column: off + 1}
 }
 
 // pattern checks the parsed key and canonicalises its host.
@@ -252,7 +304,7 @@ func grammarError(t string, err error) *Error {
 	return refused(t, off).shift(off)
 }
 
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*://`)
+var schemeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.\-]*://`) })
 
 // refused explains why the text at t[off:] cannot stand there.
 func refused(t string, off int) *Error {
@@ -263,7 +315,7 @@ func refused(t string, off int) *Error {
 		}
 		return errorAt(0, "incomplete pattern")
 	}
-	if m := schemeRE.FindString(rest); m != "" {
+	if m := schemeRE().FindString(rest); m != "" {
 		return errorAt(0, "a pattern is a host, not a url: remove %q", m)
 	}
 	switch rest[0] {
