@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 
 	"github.com/permc/permc/driver"
@@ -26,6 +27,13 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	artifact := fs.String("artifact", "", "run a prebuilt profile `DIR` (one folder of permc build) instead of compiling")
 	expect := fs.String("expect-sha256", "", "refuse unless the artifact's manifest.json has this SHA-256")
 	if err := fs.Parse(args); err != nil {
+		if parseExit(err) == exitOK {
+			return exitOK
+		}
+		return run.ExitSetup
+	}
+	if *artifact != "" && len(c.configs) > 0 {
+		fmt.Fprintln(stderr, "permc run: --artifact and -c do not go together: the artifact is the profile; nothing ran")
 		return run.ExitSetup
 	}
 	argv := fs.Args()
@@ -73,8 +81,27 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		}
 		if c.verbose {
 			c.printDiags(stderr, diags)
+		} else {
+			// Warnings that change which policy is in effect are always
+			// shown: the command is not getting the profile asked for.
+			var sel diag.List
+			for _, d := range diags {
+				if d.Code == diag.LegacyMode || d.Code == diag.NoProfileSelected {
+					sel = append(sel, d)
+				}
+			}
+			c.printDiags(stderr, sel)
 		}
 		pol = res.SelectedPolicy()
+	}
+	// What this OS's sandbox cannot enforce is refused here, at the rule's
+	// line, before anything is set up.
+	if t, ok := hostTarget(); ok && !pol.Unrestricted {
+		if errs := passes.Enforceability(pol, t).Errors(); len(errs) > 0 {
+			c.printDiags(stderr, errs)
+			fmt.Fprintf(stderr, "permc run: profile %q cannot be enforced on %s; nothing ran\n", pol.Name, t)
+			return nil, run.ExitSetup
+		}
 	}
 	wd, err := workspace(dir)
 	if err != nil {
@@ -117,6 +144,19 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		Protected: protected, StateDir: stateDir(home),
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Verbose: c.verbose,
 	}, 0
+}
+
+// hostTarget is the target whose sandbox permc run starts here.
+func hostTarget() (ir.Target, bool) {
+	switch goruntime.GOOS {
+	case "linux":
+		return ir.Linux, true
+	case "darwin":
+		return ir.MacOS, true
+	case "windows":
+		return ir.Windows, true
+	}
+	return "", false
 }
 
 // loadArtifact loads a prebuilt profile folder and holds it to the

@@ -122,7 +122,10 @@ func (l *Launch) Run() (int, error) {
 	defer p.closeAll()
 	cmd := exec.Command(Bwrap, Command()...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = l.Stdin, l.Stdout, l.Stderr
-	cmd.Env = l.Spec.Env
+	// bwrap runs outside the sandbox: variables that tell the dynamic
+	// loader what to load (which could name a folder the sandbox writes)
+	// are kept from it. The command gets its environment from the spec.
+	cmd.Env = loaderSafeEnv(l.Spec.Env)
 	cmd.ExtraFiles = append([]*os.File{p.argsR, p.specR, p.statusW, p.infoW, exe}, l.MountFiles...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	sigs := make(chan os.Signal, 8)
@@ -375,4 +378,25 @@ func isTerminal(f *os.File) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// loaderUnsafe are the variables glibc ignores for setuid programs: each
+// can make the loader or libc read files a variable names.
+var loaderUnsafe = map[string]bool{
+	"GCONV_PATH": true, "GETCONF_DIR": true, "GLIBC_TUNABLES": true, "HOSTALIASES": true,
+	"LOCALDOMAIN": true, "LOCPATH": true, "MALLOC_TRACE": true, "NIS_PATH": true,
+	"NLSPATH": true, "RESOLV_HOST_CONF": true, "RES_OPTIONS": true, "TZDIR": true,
+}
+
+// loaderSafeEnv drops LD_* and the variables of loaderUnsafe.
+func loaderSafeEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "LD_") || loaderUnsafe[k] {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

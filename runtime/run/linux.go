@@ -32,7 +32,8 @@ func runSandboxed(o *Options) (int, error) {
 	// the walk depends only on the binding.
 	secrets := startRootSecrets(o.Policy, b)
 	self, _ := os.Executable()
-	if err := o.checkSelfProtection(b, []string{self, linux.Bwrap, o.StateDir}); err != nil {
+	outside := append([]string{self, linux.Bwrap, o.StateDir}, loaderFiles(linux.Bwrap)...)
+	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
@@ -142,7 +143,7 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	prepare := func(s *linux.Spec) error {
 		prog, err := seccomp.Compile(o.Policy, arch)
 		if err != nil {
-			return fail(ExitSetup, "seccomp: %v", err)
+			return fail(ExitSetup, "%v", err) // seccomp errors name themselves
 		}
 		ll, err := o.landlock(res)
 		if err != nil {

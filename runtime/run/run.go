@@ -137,19 +137,24 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if err != nil {
 			continue
 		}
-		if real, err := filepath.EvalSymlinks(abs); err == nil {
-			abs = real
+		// Both the path as named (a link can be replaced) and the file it
+		// leads to.
+		paths := []string{abs}
+		if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+			paths = append(paths, real)
 		}
 		if dec == nil {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
 		}
-		if d := dec.Decide(abs); d.Write {
-			by := ""
-			if d.By != nil {
-				by = " (writable by " + d.By.Origin.String() + ")"
+		for _, path := range paths {
+			if d := dec.Decide(path); d.Write {
+				by := ""
+				if d.By != nil {
+					by = " (writable by " + d.By.Origin.String() + ")"
+				}
+				return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox%s; "+
+					"the next run would trust it. Move it out of every writable root", path, by)
 			}
-			return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox%s; "+
-				"the next run would trust it. Move it out of every writable root", abs, by)
 		}
 	}
 	return nil
