@@ -87,3 +87,39 @@ func (f *Folder) verify() error {
 	}
 	return nil
 }
+
+// CheckLinux holds a folder to what permc run executes on Linux: the
+// folder must carry the Linux artifacts, and they must be exactly what
+// this permc compiles from the folder's policy.json, since the runtime
+// builds its mount plan and filters from the policy. So what was reviewed
+// is what runs, or nothing does.
+func (f *Folder) CheckLinux() error {
+	if f.Manifest.Unrestricted {
+		return nil
+	}
+	if _, ok := f.Files["linux.json"]; !ok {
+		return fmt.Errorf("artifact %s has no Linux artifacts (built for %v): rebuild it with --target linux",
+			f.Dir, f.Manifest.Targets)
+	}
+	o := Options{Targets: f.Manifest.Targets}
+	if f.Manifest.Bound != nil {
+		o.Bindings = *f.Manifest.Bound
+	}
+	want, _ := emitLinux(f.Policy, o)
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		got, ok := f.Files[name]
+		if !ok {
+			return fmt.Errorf("artifact %s lacks %s: rebuild it with this permc", f.Dir, name)
+		}
+		if !bytes.Equal(got, want[name]) {
+			return fmt.Errorf("artifact %s: %s is not what this permc (%s) compiles from its policy.json "+
+				"(built by %s): rebuild it", f.Dir, name, version.Version, f.Manifest.Compiler)
+		}
+	}
+	return nil
+}

@@ -128,12 +128,12 @@ type FSPolicy struct {
 	WorkspaceRoots []WorkspaceRoot `json:"workspace_roots,omitempty"`
 	// GlobScanMaxDepth bounds deny-glob pre-expansion; 0 means unset.
 	GlobScanMaxDepth    int    `json:"glob_scan_max_depth,omitempty"`
-	GlobScanMaxDepthPos Origin `json:"-"`
+	GlobScanMaxDepthPos Origin `json:"glob_scan_max_depth_origin,omitzero"`
 	// ProtectMetadata keeps .git (and a linked worktree's gitdir), .agents
 	// and .codex read-only under each workspace root unless a rule of the
 	// profile names them; set for :workspace and what extends it.
 	ProtectMetadata bool   `json:"protect_metadata,omitempty"`
-	ProtectOrigin   Origin `json:"-"`
+	ProtectOrigin   Origin `json:"protect_origin,omitzero"`
 }
 
 // ProtectedNames are the metadata entries kept read-only under each
@@ -206,7 +206,7 @@ type NetPolicy struct {
 	DangerouslyAllowAllUnixSockets   bool   `json:"dangerously_allow_all_unix_sockets"`
 
 	// Origins of the settings that were written, keyed by TOML key.
-	Origins map[string]Origin `json:"-"`
+	Origins map[string]Origin `json:"origins,omitempty"`
 }
 
 // Network defaults from the spec's configuration table.

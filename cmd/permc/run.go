@@ -32,10 +32,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return run.ExitSetup
 	}
-	if *artifact != "" && len(c.configs) > 0 {
-		fmt.Fprintln(stderr, "permc run: --artifact and -c do not go together: the artifact is the profile; nothing ran")
-		return run.ExitSetup
-	}
 	argv := fs.Args()
 	if len(argv) == 0 {
 		fmt.Fprintln(stderr, "usage: permc run [flags] -- CMD [ARGS...]")
@@ -170,6 +166,11 @@ func (c *common) loadArtifact(dir, expect string) (*ir.Policy, error) {
 	}
 	if expect != "" && !strings.EqualFold(expect, f.ManifestSHA256) {
 		return nil, fmt.Errorf("artifact %s: manifest.json has SHA-256 %s, expected %s", dir, f.ManifestSHA256, expect)
+	}
+	if goruntime.GOOS == "linux" {
+		if err := f.CheckLinux(); err != nil {
+			return nil, err
+		}
 	}
 	if c.profile != "" && c.profile != f.Policy.Name {
 		return nil, fmt.Errorf("artifact %s holds profile %q, not %q", dir, f.Policy.Name, c.profile)

@@ -5,6 +5,7 @@ package escape
 import (
 	"debug/elf"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -64,10 +65,17 @@ func TestRunRefusesUnenforceableAtItsLine(t *testing.T) {
 		has: []string{"profile.toml:5:", "error[unenforceable] (linux)", "nothing ran"}, hostNot: []string{probe}})
 }
 
-// --artifact is the whole profile: -c beside it is refused, not ignored.
-func TestRunArtifactWithConfigRefused(t *testing.T) {
+// A folder built without the Linux artifacts is not run from its
+// policy.json alone: what runs must be what was reviewed.
+func TestRunArtifactWithoutLinuxFilesRefused(t *testing.T) {
 	e := newEnv(t, identities(t)[0])
 	layout(e)
-	e.extra = []string{"--artifact", e.state}
-	e.expect(e.run("", "true"), expectation{code: 125, has: []string{"--artifact and -c do not go together"}})
+	art := filepath.Join(e.state, "art-macos")
+	if out, err := exec.Command(permcBin, "build", "--target", "macos", "-o", art).CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	probe := filepath.Join(e.ws, "ran")
+	e.extra = []string{"--artifact", filepath.Join(art, "@workspace")}
+	r := e.runArgv("", "/bin/sh", "-c", ": > "+probe)
+	e.expect(r, expectation{code: 125, has: []string{"has no Linux artifacts"}, hostNot: []string{probe}})
 }
