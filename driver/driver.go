@@ -53,6 +53,11 @@ type Options struct {
 	// %LOCALAPPDATA% readable wherever :minimal is (a permc-only setting,
 	// outside the Codex config).
 	WindowsToolFolders bool
+	// Requirements, Sandbox and ConfigProfile are recorded in the
+	// manifest, so that the build can be repeated from it.
+	Requirements  []Input
+	Sandbox       string
+	ConfigProfile string
 
 	// checks holds, while a profile compiles, each target's
 	// enforceability findings, so that a backend need not redo them.
@@ -167,10 +172,15 @@ type Manifest struct {
 	Targets        []ir.Target      `json:"targets"`
 	Bound          *passes.Bindings `json:"bound,omitempty"`
 	// WindowsToolFolders records --windows-tool-folders.
-	WindowsToolFolders bool       `json:"windows_tool_folders,omitempty"`
-	Inputs             []FileHash `json:"inputs"`
-	Artifacts          []FileHash `json:"artifacts"`
-	Warnings           []string   `json:"warnings,omitempty"`
+	WindowsToolFolders bool `json:"windows_tool_folders,omitempty"`
+	// Sandbox and ConfigProfile record --sandbox and --config-profile.
+	Sandbox       string     `json:"sandbox,omitempty"`
+	ConfigProfile string     `json:"config_profile,omitempty"`
+	Inputs        []FileHash `json:"inputs"`
+	// Requirements are the --requirements files, as given.
+	Requirements []FileHash `json:"requirements,omitempty"`
+	Artifacts    []FileHash `json:"artifacts"`
+	Warnings     []string   `json:"warnings,omitempty"`
 }
 
 // FileHash names a file and its SHA-256.
@@ -193,8 +203,12 @@ func manifest(p *ir.Policy, selected bool, o Options, files map[string][]byte, d
 		m.Bound = &b
 	}
 	m.WindowsToolFolders = o.WindowsToolFolders
+	m.Sandbox, m.ConfigProfile = o.Sandbox, o.ConfigProfile
 	for _, in := range o.Inputs {
 		m.Inputs = append(m.Inputs, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
+	}
+	for _, in := range o.Requirements {
+		m.Requirements = append(m.Requirements, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
 	}
 	for _, n := range sortedKeys(files) {
 		if n != ManifestFile {

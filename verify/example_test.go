@@ -24,17 +24,17 @@ func ExampleDir() {
 [permissions.edit.filesystem.":workspace_roots"]
 "." = "write"
 `)
-	compile := func(targets []ir.Target, b passes.Bindings) *driver.Build {
+	compile := func(built driver.Manifest) *driver.Build {
 		read := func(string) ([]byte, error) { return config, nil }
 		cfg, _ := frontend.Load(frontend.Options{Files: []string{"config.toml"}, ReadFile: read})
 		res := passes.Run(cfg, passes.Options{})
-		return driver.Compile(res.Policies, res.Selected, driver.Options{Targets: targets, Bindings: b,
+		return driver.Compile(res.Policies, res.Selected, driver.Options{Targets: built.Targets,
 			Inputs: []driver.Input{{Path: "config.toml", Data: config}}})
 	}
 	dir, _ := os.MkdirTemp("", "permc-example-")
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "out")
-	if err := compile([]ir.Target{ir.MacOS, ir.Linux}, passes.Bindings{}).Write(out); err != nil {
+	if err := compile(driver.Manifest{Targets: []ir.Target{ir.MacOS, ir.Linux}}).Write(out); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/permc/permc/driver"
 	"github.com/permc/permc/ir"
-	"github.com/permc/permc/passes"
 )
 
 // Status is the outcome of one check.
@@ -65,9 +64,11 @@ type Report struct {
 
 // Options control Dir.
 type Options struct {
-	// Against compiles the configuration to compare with, for the targets
-	// and bindings the folder's manifests record; nil skips the check.
-	Against func(targets []ir.Target, b passes.Bindings) *driver.Build
+	// Against compiles the configuration to compare with, with what the
+	// folder's manifests record (targets, bindings, requirements files,
+	// --sandbox, --config-profile, --windows-tool-folders); nil skips the
+	// check.
+	Against func(built driver.Manifest) *driver.Build
 	// Targets limits the decision checks; nil checks every target the
 	// folder was built for.
 	Targets []ir.Target
@@ -175,11 +176,11 @@ func verifyFolder(dir string, build *driver.Build, o Options) Profile {
 // bindings the folders were built with. A check is returned when that
 // fails.
 func compileAgainst(folders []string, o Options) (*driver.Build, *Check) {
-	targets, binds, err := recorded(folders)
+	m, err := recorded(folders)
 	if err != nil {
 		return nil, &Check{Name: "against", Status: Failed, Summary: err.Error()}
 	}
-	b := o.Against(targets, binds)
+	b := o.Against(*m)
 	if b.Diags.HasErrors() {
 		c := &Check{Name: "against", Status: Failed, Summary: "the configuration does not compile"}
 		for _, d := range b.Diags.Errors().Sorted() {
@@ -190,33 +191,35 @@ func compileAgainst(folders []string, o Options) (*driver.Build, *Check) {
 	return b, nil
 }
 
-// recorded returns the targets and bindings the manifests record; every
-// folder of one build records the same.
-func recorded(folders []string) ([]ir.Target, passes.Bindings, error) {
-	var targets []ir.Target
-	var binds passes.Bindings
-	found := false
+// recorded returns what the manifests record the build was made with:
+// targets, bindings and the other settings of permc build. Every folder
+// of one build records the same.
+func recorded(folders []string) (*driver.Manifest, error) {
+	var first *driver.Manifest
+	key := func(m *driver.Manifest) string {
+		var reqs []string
+		for _, r := range m.Requirements {
+			reqs = append(reqs, r.Path)
+		}
+		return fmt.Sprint(m.Targets, m.Bound, m.WindowsToolFolders, m.Sandbox, m.ConfigProfile, reqs)
+	}
 	for _, dir := range folders {
 		m, err := readManifest(dir)
 		if err != nil {
 			continue
 		}
-		var b passes.Bindings
-		if m.Bound != nil {
-			b = *m.Bound
-		}
-		if !found {
-			targets, binds, found = m.Targets, b, true
+		if first == nil {
+			first = m
 			continue
 		}
-		if fmt.Sprint(targets) != fmt.Sprint(m.Targets) || fmt.Sprint(binds) != fmt.Sprint(b) {
-			return nil, binds, fmt.Errorf("%s was built for other targets or bindings than the folders before it", dir)
+		if key(first) != key(m) {
+			return nil, fmt.Errorf("%s was built with other targets, bindings or settings than the folders before it", dir)
 		}
 	}
-	if !found {
-		return nil, binds, errors.New("no manifest.json could be read, so the targets and bindings to compile for are unknown")
+	if first == nil {
+		return nil, errors.New("no manifest.json could be read, so the targets and bindings to compile for are unknown")
 	}
-	return targets, binds, nil
+	return first, nil
 }
 
 // readManifest reads a manifest without checking hashes, for what the

@@ -27,14 +27,18 @@ const folderConfig = `default_permissions = "p"
 func build(t *testing.T, doc string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	if err := compileDoc(doc)(ir.Targets, passes.Bindings{}).Write(out); err != nil {
+	if err := compileDoc(doc)(driver.Manifest{Targets: ir.Targets}).Write(out); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
-func compileDoc(doc string) func([]ir.Target, passes.Bindings) *driver.Build {
-	return func(targets []ir.Target, b passes.Bindings) *driver.Build {
+func compileDoc(doc string) func(driver.Manifest) *driver.Build {
+	return func(m driver.Manifest) *driver.Build {
+		targets, b := m.Targets, passes.Bindings{}
+		if m.Bound != nil {
+			b = *m.Bound
+		}
 		read := func(string) ([]byte, error) { return []byte(doc), nil }
 		cfg, diags := frontend.Load(frontend.Options{Files: []string{"c.toml"}, ReadFile: read})
 		if cfg == nil {

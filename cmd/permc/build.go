@@ -63,7 +63,14 @@ func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Bu
 			inputs = append(inputs, driver.Input{Path: f, Data: data})
 		}
 	}
-	opts := driver.Options{Targets: targets, Bindings: binds, Inputs: inputs, WindowsToolFolders: c.winTools}
+	var reqs []driver.Input
+	for _, f := range c.requirements {
+		if data, err := os.ReadFile(f); err == nil {
+			reqs = append(reqs, driver.Input{Path: f, Data: data})
+		}
+	}
+	opts := driver.Options{Targets: targets, Bindings: binds, Inputs: inputs, WindowsToolFolders: c.winTools,
+		Requirements: reqs, Sandbox: c.sandbox, ConfigProfile: c.configProfile}
 	if len(c.configs) == 0 && !c.systemLayers && len(c.requirements) == 0 {
 		return driver.Compile(passes.BuiltinPolicies(), "", opts), inputs
 	}
@@ -76,7 +83,7 @@ func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Bu
 	if b.Diags.HasErrors() {
 		b.Folders = nil
 	}
-	return b, inputs
+	return b, append(inputs, reqs...)
 }
 
 func compareGolden(b *driver.Build, dir string, stdout, stderr io.Writer) int {

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/permc/permc/driver"
-	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/verify"
 )
@@ -40,7 +39,9 @@ decision checks (each artifact enforces what its policy.json says). Pin the
 reviewed manifest.json itself with permc run --expect-sha256.
 
 Give --against the config paths as they were given to permc build:
-manifest.json records them as given.
+manifest.json records them as given. The build's other settings (targets,
+--bind, --requirements, --sandbox, --config-profile, --windows-tool-folders)
+are taken from manifest.json unless given here.
 
 Exit status: 0 every check passed, 1 some check failed, 2 usage.
 
@@ -88,9 +89,26 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 				return exitUsage
 			}
 		}
-		o.Against = func(targets []ir.Target, b passes.Bindings) *driver.Build {
+		o.Against = func(m driver.Manifest) *driver.Build {
 			c.configs = against
-			build, _ := c.compile(targets, b)
+			// The build's own settings, unless given here.
+			var binds passes.Bindings
+			if m.Bound != nil {
+				binds = *m.Bound
+			}
+			c.winTools = c.winTools || m.WindowsToolFolders
+			if c.sandbox == "" {
+				c.sandbox = m.Sandbox
+			}
+			if c.configProfile == "" {
+				c.configProfile = m.ConfigProfile
+			}
+			if len(c.requirements) == 0 {
+				for _, r := range m.Requirements {
+					c.requirements = append(c.requirements, r.Path)
+				}
+			}
+			build, _ := c.compile(m.Targets, binds)
 			if c.verbose {
 				c.printDiags(stderr, build.Diags)
 			}
