@@ -152,6 +152,7 @@ var abiX86_64 = SyscallABI{
 		"accept":            43,
 		"sendto":            44,
 		"sendmsg":           46,
+		"sendmmsg":          307,
 		"bind":              49,
 		"listen":            50,
 		"socketpair":        53,
@@ -211,6 +212,7 @@ var abiAArch64 = SyscallABI{
 		"connect":           203,
 		"sendto":            206,
 		"sendmsg":           211,
+		"sendmmsg":          269,
 		"add_key":           217,
 		"request_key":       218,
 		"keyctl":            219,
@@ -802,7 +804,11 @@ func addressRules(mode NetMode, unix UnixSockets) []SyscallRule {
 		}
 		out = append(out, SyscallRule{Name: "sendto",
 			Cases:   []ArgCase{{When: sendtoAddr, Verdict: v}},
-			Default: allow("send on a connected socket")})
+			Default: allow("send on a connected socket")},
+			// Each message names its own address, in memory the broker
+			// would have to walk; glibc falls back to one send per message.
+			SyscallRule{Name: "sendmmsg", Default: refuse(ENOSYS,
+				"sendmmsg can name a unix address per message; libc falls back to sendmsg")})
 	case mode == NetOff && unix == UnixPairsOnly:
 		why := "network is off and the only sockets are connected unix pairs"
 		for _, n := range netOffRefused {

@@ -16,7 +16,8 @@ func TestNumbersMatchXSys(t *testing.T) {
 	xsys := map[string]uintptr{
 		"ioctl": unix.SYS_IOCTL, "socket": unix.SYS_SOCKET, "connect": unix.SYS_CONNECT,
 		"accept": unix.SYS_ACCEPT, "sendto": unix.SYS_SENDTO, "sendmsg": unix.SYS_SENDMSG,
-		"bind": unix.SYS_BIND, "listen": unix.SYS_LISTEN, "socketpair": unix.SYS_SOCKETPAIR,
+		"sendmmsg": unix.SYS_SENDMMSG,
+		"bind":     unix.SYS_BIND, "listen": unix.SYS_LISTEN, "socketpair": unix.SYS_SOCKETPAIR,
 		"clone": unix.SYS_CLONE, "ptrace": unix.SYS_PTRACE, "pivot_root": unix.SYS_PIVOT_ROOT,
 		"mount": unix.SYS_MOUNT, "umount2": unix.SYS_UMOUNT2, "kexec_load": unix.SYS_KEXEC_LOAD,
 		"add_key": unix.SYS_ADD_KEY, "request_key": unix.SYS_REQUEST_KEY, "keyctl": unix.SYS_KEYCTL,
