@@ -93,33 +93,78 @@ func (c *globCache) Expand(fsys bwrap.FS, scans []bwrap.GlobScan, o bwrap.GlobOp
 	}
 	var diags diag.List
 	for _, i := range miss {
-		var (
-			res   []bwrap.GlobResult
-			ds    diag.List
-			dirs  []dirStamp
-			clean bool
-		)
-		if _, host := fsys.(bwrap.HostFS); host {
-			res, ds, dirs, clean = c.walkHost(scans[i], o)
-		} else {
-			rec := &recordingFS{FS: fsys}
-			res, ds = bwrap.ExpandGlobs(rec, scans[i:i+1], o)
-			dirs = rec.stamps()
-			clean = dirs != nil
-		}
+		res, ds := c.walkSteady(fsys, scans[i], o)
 		diags = append(diags, ds...)
-		out[i] = res[0]
-		if !ds.HasErrors() && clean {
-			c.store(scans[i], res[0], dirs)
-		}
+		out[i] = res
 	}
 	return out, diags
+}
+
+// walkAttempts bounds how often a scan is walked again because its tree
+// changed while it was walked.
+const walkAttempts = 3
+
+// walkSteady walks one scan until a walk sees a tree that did not change
+// while it was walked, and stores that result. A walk is not atomic: a
+// directory renamed from one place to another mid-walk can be missed at
+// both, with a matching file in it (another sandbox can do that on
+// purpose). Each directory's stamp is taken just before it is read, so a
+// change afterwards moves its ctime; a tree that keeps changing is an
+// error, never a result with holes.
+func (c *globCache) walkSteady(fsys bwrap.FS, s bwrap.GlobScan, o bwrap.GlobOptions) (bwrap.GlobResult, diag.List) {
+	for attempt := 1; ; attempt++ {
+		var (
+			res  []bwrap.GlobResult
+			ds   diag.List
+			dirs []dirStamp
+		)
+		if _, host := fsys.(bwrap.HostFS); host {
+			res, ds, dirs = c.walkHost(s, o)
+		} else {
+			rec := &recordingFS{FS: fsys}
+			res, ds = bwrap.ExpandGlobs(rec, []bwrap.GlobScan{s}, o)
+			dirs = rec.stamps()
+			if dirs == nil {
+				// A disk that cannot say whether it changed: as walked.
+				return res[0], ds
+			}
+		}
+		if ds.HasErrors() {
+			return res[0], ds
+		}
+		if unchanged(dirs) {
+			c.store(s, res[0], dirs)
+			return res[0], ds
+		}
+		if attempt == walkAttempts {
+			var out diag.List
+			out.Errorf(s.Origin.Pos, diag.Load,
+				"%s %q: the tree changed while it was scanned, %d times in a row (is another sandbox renaming folders in it?); "+
+					"a scan of a changing tree can miss a matching file, so nothing runs", s.Base, s.Pattern, walkAttempts)
+			return res[0], out
+		}
+	}
+}
+
+// unchanged reports whether every directory still has the stamp it had
+// just before it was read.
+func unchanged(dirs []dirStamp) bool {
+	var changed atomic.Bool
+	forEach(dirs, func(b *dirStamp) bool {
+		now, ok := stamp(b.Path)
+		if !ok || now.Dev != b.Dev || now.Ino != b.Ino || now.Ctime != b.Ctime {
+			changed.Store(true)
+			return false
+		}
+		return true
+	})
+	return !changed.Load()
 }
 
 // walkHost walks one scan on the host disk, recording each directory's
 // stamp as fstat(2) gave it on the open directory just before its entries
 // were read; store checks them all again before it keeps the result.
-func (c *globCache) walkHost(s bwrap.GlobScan, o bwrap.GlobOptions) ([]bwrap.GlobResult, diag.List, []dirStamp, bool) {
+func (c *globCache) walkHost(s bwrap.GlobScan, o bwrap.GlobOptions) ([]bwrap.GlobResult, diag.List, []dirStamp) {
 	var mu sync.Mutex
 	var dirs []dirStamp
 	o.Visit = func(v bwrap.DirVisit) {
@@ -130,7 +175,7 @@ func (c *globCache) walkHost(s bwrap.GlobScan, o bwrap.GlobOptions) ([]bwrap.Glo
 	res, ds := bwrap.ExpandGlobs(bwrap.HostFS{}, []bwrap.GlobScan{s}, o)
 	mu.Lock()
 	defer mu.Unlock()
-	return res, ds, dirs, true
+	return res, ds, dirs
 }
 
 func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
@@ -213,22 +258,9 @@ func direntType(m fs.FileMode) byte {
 }
 
 // store records a walk's result with the stamps each directory had just
-// before it was read; if any directory changed since, the walk may have
-// missed an entry, and nothing is stored.
+// before it was read (walkSteady checked them after the walk).
 func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStamp) {
 	if len(before) == 0 {
-		return
-	}
-	var changed atomic.Bool
-	forEach(before, func(b *dirStamp) bool {
-		now, ok := stamp(b.Path)
-		if !ok || now.Dev != b.Dev || now.Ino != b.Ino || now.Ctime != b.Ctime {
-			changed.Store(true)
-			return false
-		}
-		return true
-	})
-	if changed.Load() {
 		return
 	}
 	data, err := encodeEntry(&cacheEntry{Result: r, Dirs: before})

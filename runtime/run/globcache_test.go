@@ -3,52 +3,73 @@
 package run
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/permc/permc/backend/bwrap"
 )
 
-// A file created while the walk reads its directory must not be cached as
-// "no match": the result is stored only if no directory changed.
-func TestGlobCacheIgnoresChangesDuringTheWalk(t *testing.T) {
+// A file created while the walk reads its directory is never missed: the
+// walk sees the change and walks again, and only a steady result is used
+// and cached.
+func TestGlobWalkRepeatsWhenTheTreeChanges(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "d"), 0o755)
 	c := newGlobCache(t.TempDir(), []byte("policy"))
 	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 3}
 	planting := &plantingFS{FS: bwrap.HostFS{}, dir: filepath.Join(root, "d")}
-	if _, diags := c.Expand(planting, []bwrap.GlobScan{scan}, bwrap.GlobOptions{}); diags.HasErrors() {
+	res, diags := c.Expand(planting, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	if _, ok := c.load(scan); ok {
-		t.Fatal("a walk that raced with a change was cached")
-	}
-	// Without a change it is cached, and the cache sees the planted file.
-	res, _ := c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
-	if _, ok := c.load(scan); !ok {
-		t.Fatal("an unchanged walk was not cached")
-	}
 	if len(res[0].Matches) != 1 {
-		t.Fatalf("matches %+v, want the planted .env", res[0].Matches)
+		t.Fatalf("matches %+v: the file planted during the walk was missed", res[0].Matches)
+	}
+	cached, ok := c.load(scan)
+	if !ok || len(cached.Matches) != 1 {
+		t.Fatalf("cached %v %+v, want the steady walk with the planted .env", ok, cached.Matches)
 	}
 }
 
-// plantingFS creates a .env in dir right after reading it once.
+// A tree that changes during every walk is an error, never a result that
+// may have holes.
+func TestGlobWalkRefusesATreeThatKeepsChanging(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "d"), 0o755)
+	c := newGlobCache(t.TempDir(), []byte("policy"))
+	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 3}
+	churn := &plantingFS{FS: bwrap.HostFS{}, dir: filepath.Join(root, "d"), always: true}
+	_, diags := c.Expand(churn, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	if !diags.HasErrors() || !strings.Contains(fmt.Sprint(diags), "changed while it was scanned") {
+		t.Fatalf("diagnostics %v, want a refusal of the changing tree", diags)
+	}
+	if _, ok := c.load(scan); ok {
+		t.Fatal("a changing tree was cached")
+	}
+}
+
+// plantingFS creates a .env in dir right after reading it: once, or at
+// every read with always.
 type plantingFS struct {
 	bwrap.FS
-	dir  string
-	done bool
+	dir    string
+	done   bool
+	always bool
+	n      int
 }
 
 func (p *plantingFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	ents, err := p.FS.ReadDir(name)
-	if name == p.dir && !p.done {
+	if name == p.dir && (p.always || !p.done) {
 		p.done = true
-		os.WriteFile(filepath.Join(p.dir, ".env"), []byte("x"), 0o644)
+		p.n++
+		os.WriteFile(filepath.Join(p.dir, fmt.Sprintf("%d.env", p.n)), []byte("x"), 0o644)
 	}
 	return ents, err
 }

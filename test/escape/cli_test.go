@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -78,4 +79,40 @@ func TestRunArtifactWithoutLinuxFilesRefused(t *testing.T) {
 	e.extra = []string{"--artifact", filepath.Join(art, "@workspace")}
 	r := e.runArgv("", "/bin/sh", "-c", ": > "+probe)
 	e.expect(r, expectation{code: 125, has: []string{"has no Linux artifacts"}, hostNot: []string{probe}})
+}
+
+// Another process renaming a folder back and forth while a run scans the
+// deny globs cannot hide a matching file from the scan: a walk that saw
+// the tree change is repeated, and a tree that keeps changing is refused.
+// (Before, most runs under this race printed the secret.)
+func TestGlobScanRaceWithRenames(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	for i := 0; i < 400; i++ {
+		for j := 0; j < 5; j++ {
+			e.file(filepath.Join(e.ws, "fill", fmt.Sprintf("d%03d", i), fmt.Sprintf("f%d", j)), "x")
+		}
+	}
+	e.file(filepath.Join(e.ws, "x", "sub", "s.env"), marker)
+	e.mkdir(filepath.Join(e.ws, "zz"))
+	flip := exec.Command("python3", "-c", `import os,sys
+a,b=sys.argv[1],sys.argv[2]
+while True:
+    try:
+        os.rename(a,b); os.rename(b,a)
+    except OSError:
+        pass`, filepath.Join(e.ws, "x", "sub"), filepath.Join(e.ws, "zz", "sub"))
+	if err := flip.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { flip.Process.Kill(); flip.Wait() }()
+	prof := workspaceProfile(e)
+	for i := 0; i < 12; i++ {
+		// Exit 0 (masked) and 125 (the tree kept changing) are both
+		// fine; the secret in the output is not.
+		r := e.run(prof, "cat x/sub/s.env zz/sub/s.env 2>/dev/null; true")
+		if strings.Contains(r.out, marker) || (r.code != 0 && r.code != 125) {
+			t.Errorf("run %d: exit %d\n%s", i, r.code, r.out)
+		}
+	}
 }
