@@ -141,7 +141,7 @@ func (o *Options) runLandlockOnly(c *landlockOnlyCause) (int, error) {
 	}
 	b := o.binding()
 	self, _ := os.Executable()
-	if err := o.checkSelfProtection(b, []string{self, linux.Bwrap, o.StateDir}); err != nil {
+	if err := o.checkSelfProtection(b, []string{self, invokedAs(), linux.Bwrap, o.StateDir}); err != nil {
 		return ExitSetup, err
 	}
 	if msg := landlockOnlyNetwork(&o.Policy.Net); msg != "" {

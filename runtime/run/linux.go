@@ -32,7 +32,7 @@ func runSandboxed(o *Options) (int, error) {
 	// the walk depends only on the binding.
 	secrets := startRootSecrets(o.Policy, b)
 	self, _ := os.Executable()
-	outside := append([]string{self, linux.Bwrap, o.StateDir}, loaderFiles(linux.Bwrap)...)
+	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, loaderFiles(linux.Bwrap)...)
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}

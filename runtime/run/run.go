@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -137,12 +138,9 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if err != nil {
 			continue
 		}
-		// Both the path as named (a link can be replaced) and the file it
-		// leads to.
-		paths := []string{abs}
-		if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
-			paths = append(paths, real)
-		}
+		// The path as named, every symlink met on the way (each can be
+		// replaced) and the file it leads to.
+		paths := resolutionChain(abs)
 		if dec == nil {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
 		}
@@ -190,4 +188,75 @@ func Report(w io.Writer, err error) int {
 		fmt.Fprintf(w, "permc run: %s\n", e.Msg)
 	}
 	return e.Code
+}
+
+// resolutionChain lists the paths the kernel looks at to resolve p: p
+// itself, each symlink met on the way (in any component, as it is named),
+// and the final path. Replacing any of them changes what p opens.
+func resolutionChain(p string) []string {
+	out := []string{p}
+	seen := map[string]bool{p: true}
+	add := func(q string) {
+		if !seen[q] {
+			seen[q] = true
+			out = append(out, q)
+		}
+	}
+	cur := "/"
+	rest := strings.Split(strings.TrimPrefix(filepath.Clean(p), "/"), "/")
+	for links := 0; len(rest) > 0; {
+		name := rest[0]
+		rest = rest[1:]
+		if name == "" || name == "." {
+			continue
+		}
+		if name == ".." {
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, name)
+		fi, err := os.Lstat(next)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			cur = next
+			if err != nil {
+				// What does not exist yet is named as it would be.
+				add(filepath.Join(append([]string{cur}, rest...)...))
+				return out
+			}
+			continue
+		}
+		add(next)
+		if links++; links > 40 {
+			return out
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return out
+		}
+		if filepath.IsAbs(target) {
+			cur = "/"
+		}
+		rest = append(strings.Split(strings.Trim(target, "/"), "/"), rest...)
+	}
+	add(cur)
+	return out
+}
+
+// invokedAs is the path this permc was started by, as the caller named it
+// (os.Executable has every symlink resolved): the next run starts by it
+// too. "" when it cannot be told.
+func invokedAs() string {
+	a := os.Args[0]
+	if !strings.Contains(a, "/") {
+		p, err := exec.LookPath(a)
+		if err != nil {
+			return ""
+		}
+		a = p
+	}
+	abs, err := filepath.Abs(a)
+	if err != nil {
+		return ""
+	}
+	return abs
 }

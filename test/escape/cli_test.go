@@ -5,6 +5,7 @@ package escape
 import (
 	"debug/elf"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,25 @@ while True:
 			t.Errorf("run %d: exit %d\n%s", i, r.code, r.out)
 		}
 	}
+}
+
+// permc started through a symlink in a writable root: the sandbox could
+// replace the link, and the next run would start whatever it names,
+// outside any sandbox. os.Executable resolves links, so the path as
+// invoked is checked too.
+func TestStartedThroughAWritableLinkRefused(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	link := filepath.Join(e.ws, "bin", "permc")
+	e.mkdir(filepath.Dir(link))
+	if err := os.Symlink(permcBin, link); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.file(filepath.Join(e.state, "p.toml"), plainWorkspace(e))
+	probe := filepath.Join(e.ws, "ran")
+	cmd := exec.Command(link, "run", "--system-layers=false", "-c", cfg, "-C", e.ws, "--", "/bin/sh", "-c", ": > "+probe)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state, "HOME=" + filepath.Dir(e.ws)}
+	out, _ := cmd.CombinedOutput()
+	e.expect(result{code: cmd.ProcessState.ExitCode(), out: string(out)},
+		expectation{code: 125, has: []string{link + " would be writable inside the sandbox"}, hostNot: []string{probe}})
 }
