@@ -2,6 +2,7 @@ package review
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -402,6 +403,9 @@ glob_scan_max_depth = 2
 		got[c.Path] = c
 	}
 	want := map[string]change{
+		// The lower depth opens the deeper matches where globs are
+		// expanded at start (Linux, Windows); Seatbelt matches any depth.
+		"<workspace>/**/*.env":  {"<workspace>/**/*.env", "deny", "write", true, "old.toml:10", "builtin :workspace"},
 		"<workspace>/.git":      {"<workspace>/.git", "read", "write", true, "builtin :workspace", "new.toml:14"},
 		"~/code/other":          {"~/code/other", "read", "write", true, "builtin :workspace", "builtin :workspace"},
 		"~/code/other/.git":     {"~/code/other/.git", "read", "write", true, "builtin :workspace", "new.toml:14"},
@@ -410,11 +414,40 @@ glob_scan_max_depth = 2
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if len(d.Paths) != len(want) || len(d.Paths[0].Targets) != 3 {
+	if len(d.Paths) != len(want) {
 		t.Errorf("paths %+v", d.Paths)
+	}
+	for _, c := range d.Paths {
+		n := 3
+		if c.Path == "<workspace>/**/*.env" {
+			n = 2
+		}
+		if len(c.Targets) != n {
+			t.Errorf("%s on %v, want %d targets", c.Path, c.Targets, n)
+		}
 	}
 	wantSet := []SettingChange{{Setting: "glob_scan_max_depth", From: "4", To: "2", Widens: true, Old: "old.toml:7", New: "new.toml:10"}}
 	if diff := cmp.Diff(wantSet, d.Network); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
+	}
+}
+
+// A deny glob replaced by shallower ones covers less: the deeper matches
+// are probed down to the glob's depth, so the widening shows, in place and
+// as an added profile that is not "no wider" than the one in effect.
+func TestDiffShallowerGlobWidens(t *testing.T) {
+	const head = "[permissions.%s]\nextends = \":workspace\"\n[permissions.%s.filesystem]\nglob_scan_max_depth = 4\n" +
+		"[permissions.%s.filesystem.\":workspace_roots\"]\n"
+	deep := fmt.Sprintf(head, "p", "p", "p") + "\"**/*.env\" = \"deny\"\n"
+	shallow := fmt.Sprintf(head, "p", "p", "p") + "\"*.env\" = \"deny\"\n\"*/*.env\" = \"deny\"\n"
+	old := side(t, "old.toml", "default_permissions = \"p\"\n"+deep)
+	r := Diff(old, side(t, "new.toml", "default_permissions = \"p\"\n"+shallow), Options{Targets: ir.Targets})
+	if !r.Widened {
+		t.Errorf("**/*.env -> *.env, */*.env at depth 4 did not widen: %+v", r)
+	}
+	added := fmt.Sprintf(head, "q", "q", "q") + "\"*.env\" = \"deny\"\n\"*/*.env\" = \"deny\"\n"
+	r = Diff(old, side(t, "new.toml", "default_permissions = \"p\"\n"+deep+added), Options{Targets: ir.Targets})
+	if !r.Widened {
+		t.Errorf("an added profile with shallower globs counted as no wider: %+v", r.Profiles)
 	}
 }

@@ -45,7 +45,17 @@ type prober struct {
 	b      ir.Binding
 	seen   map[string]bool
 	probes []probe
+	// globDirs is how many directories deep "**" is probed: every depth a
+	// deny glob of these policies reaches, so a glob that covers less
+	// (a lower depth, "*/*.env" for "**/*.env") shows.
+	globDirs int
 }
+
+// defaultGlobDirs is globDirs when no policy bounds its globs.
+const defaultGlobDirs = 3
+
+// maxGlobDirs bounds globDirs, so a deep limit does not multiply probes.
+const maxGlobDirs = 8
 
 // Probes returns the rule-boundary probe set of target t for pols, the
 // one permc diff compares: every path as t spells it (macOS paths resolved
@@ -76,7 +86,14 @@ func probeSet(t ir.Target, pols ...*ir.Policy) []probe {
 }
 
 func probesBound(t ir.Target, b ir.Binding, pols ...*ir.Policy) []probe {
-	pr := &prober{t: t, b: b, seen: map[string]bool{}}
+	pr := &prober{t: t, b: b, seen: map[string]bool{}, globDirs: defaultGlobDirs}
+	for _, p := range pols {
+		// glob_scan_max_depth counts the base's children as depth 1: a
+		// match at depth d lies below d-1 directories.
+		if d := p.FS.GlobScanMaxDepth - 1; d > pr.globDirs {
+			pr.globDirs = min(d, maxGlobDirs)
+		}
+	}
 	roots := pr.workspaceRoots(pols)
 	for _, p := range pols {
 		for _, r := range p.FS.Rules {
@@ -240,7 +257,7 @@ func (pr *prober) spots(r ir.FSRule, roots []spot) []spot {
 		lit, pat := splitGlob(rel)
 		base := b.join(lit)
 		out = append(out, base)
-		for _, ex := range globExamples(pat) {
+		for _, ex := range globExamples(pat, pr.globDirs) {
 			s := base.join(ex)
 			s.label, s.glob = joinLabel(base.label, pat), true
 			out = append(out, s)
@@ -275,14 +292,18 @@ func splitGlob(rel string) (lit, pat string) {
 }
 
 // globExamples returns paths the pattern matches: "**" as no directory
-// and as one, each other wildcard replaced by a plain letter.
-func globExamples(pat string) []string {
-	a := globExample(strings.ReplaceAll(pat, "**/", ""))
-	b := globExample(strings.ReplaceAll(pat, "**", "d"))
-	if a == b {
-		return []string{a}
+// and as 1 to dirs directories, each other wildcard replaced by a plain
+// letter.
+func globExamples(pat string, dirs int) []string {
+	out := []string{globExample(strings.ReplaceAll(pat, "**/", ""))}
+	if !strings.Contains(pat, "**") {
+		return out
 	}
-	return []string{a, b}
+	for k := 1; k <= max(dirs, 1); k++ {
+		d := strings.TrimSuffix(strings.Repeat("d/", k), "/")
+		out = append(out, globExample(strings.ReplaceAll(pat, "**", d)))
+	}
+	return out
 }
 
 // globExample replaces each wildcard of one glob by a character it
