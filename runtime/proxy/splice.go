@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // closeWriter is a connection that can half-close: *net.TCPConn and
@@ -61,16 +64,38 @@ func splice(a, b net.Conn, started func()) (aToB, bToA int64, err error) {
 			b.Close()
 		})
 	}
+	// Once one direction has ended, the other may stay silent only for
+	// halfCloseIdle at a time: a client that closed cannot hold the
+	// tunnel (and the proxy's descriptors) open for as long as an origin
+	// keeps its side open.
+	var half atomic.Bool
+	idle := func(src net.Conn) func() {
+		return func() {
+			if half.Load() {
+				src.SetReadDeadline(time.Now().Add(halfCloseIdle))
+			}
+		}
+	}
+	ended := func(other net.Conn) {
+		half.Store(true)
+		other.SetReadDeadline(time.Now().Add(halfCloseIdle))
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if started != nil {
 			started()
 		}
 		var e error
-		aToB, e = pipe(b, a, closeBoth)
+		aToB, e = pipe(b, a, closeBoth, idle(a))
+		if e == nil {
+			ended(b)
+		}
 		errc <- e
 	}()
-	bToA, err = pipe(a, b, closeBoth)
+	bToA, err = pipe(a, b, closeBoth, idle(b))
+	if err == nil {
+		ended(a)
+	}
 	if e := <-errc; err == nil {
 		err = e
 	}
@@ -78,15 +103,20 @@ func splice(a, b net.Conn, started func()) (aToB, bToA int64, err error) {
 	return aToB, bToA, err
 }
 
-// pipe copies src to dst and half-closes dst at EOF.
-func pipe(dst, src net.Conn, closeBoth func()) (int64, error) {
-	n, handled, err := spliceConns(dst, src)
+// halfCloseIdle is how long a tunnel one of whose directions has ended
+// may go without a byte in the other before it is closed.
+var halfCloseIdle = 2 * time.Minute
+
+// pipe copies src to dst and half-closes dst at EOF; progress runs after
+// each chunk copied. A read deadline that passes ends the copy quietly.
+func pipe(dst, src net.Conn, closeBoth func(), progress func()) (int64, error) {
+	n, handled, err := spliceConns(dst, src, progress)
 	if !handled {
-		n, err = io.Copy(dst, src)
+		n, err = io.Copy(dst, progressReader{src, progress})
 	}
 	if err != nil {
 		closeBoth()
-		if errors.Is(err, net.ErrClosed) {
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 			err = nil
 		}
 		return n, err
@@ -95,4 +125,18 @@ func pipe(dst, src net.Conn, closeBoth func()) (int64, error) {
 		cw.CloseWrite()
 	}
 	return n, nil
+}
+
+// progressReader calls progress after every read that returned bytes.
+type progressReader struct {
+	r        io.Reader
+	progress func()
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.progress()
+	}
+	return n, err
 }

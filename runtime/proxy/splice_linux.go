@@ -18,7 +18,7 @@ import (
 const pipeSize = 1 << 20
 
 // spliceConns copies src to dst with splice(2) through a pipe, until EOF
-// or an error, when both are TCP or Unix stream connections; handled is
+// or an error, calling progress after each chunk, when both are TCP or Unix stream connections; handled is
 // false, with nothing copied, when they are not (or splice refuses them),
 // and the caller copies some other way.
 //
@@ -31,7 +31,7 @@ const pipeSize = 1 << 20
 // context switch each time, and a thread competing for the processor
 // with the tunnel's own ends. Waiting is still done by the poller, through
 // syscall.RawConn, so Close and the scheduler work as for any read.
-func spliceConns(dst, src net.Conn) (written int64, handled bool, err error) {
+func spliceConns(dst, src net.Conn, progress func()) (written int64, handled bool, err error) {
 	rs, ok1 := spliceable(src)
 	ws, ok2 := spliceable(dst)
 	if !ok1 || !ok2 {
@@ -86,6 +86,7 @@ func spliceConns(dst, src net.Conn) (written int64, handled bool, err error) {
 		if errno != 0 {
 			return written, true, os.NewSyscallError("splice", errno)
 		}
+		progress()
 	}
 }
 

@@ -66,10 +66,10 @@ func TestSpliceConnsKinds(t *testing.T) {
 	defer a.Close()
 	defer b.Close()
 	tcp, _ := pair(t, "tcp")
-	if n, handled, err := spliceConns(tcp, a); handled || n != 0 || err != nil {
+	if n, handled, err := spliceConns(tcp, a, func() {}); handled || n != 0 || err != nil {
 		t.Errorf("spliceConns from a net.Pipe: %d, %v, %v; want it left alone", n, handled, err)
 	}
-	if n, handled, err := spliceConns(b, tcp); handled || n != 0 || err != nil {
+	if n, handled, err := spliceConns(b, tcp, func() {}); handled || n != 0 || err != nil {
 		t.Errorf("spliceConns to a net.Pipe: %d, %v, %v; want it left alone", n, handled, err)
 	}
 }
