@@ -32,7 +32,10 @@ func runSandboxed(o *Options) (int, error) {
 	// the walk depends only on the binding.
 	secrets := startRootSecrets(o.Policy, b)
 	self, _ := os.Executable()
+	// permc is built static, but a build with cgo would load libraries
+	// too: both programs' loaders and libraries are held out of reach.
 	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, loaderFiles(linux.Bwrap)...)
+	outside = append(outside, loaderFiles(self)...)
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}
