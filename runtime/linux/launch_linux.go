@@ -279,23 +279,47 @@ func (l *Launch) outcome(werr error, st Status) (int, error) {
 	return ExitSetup, werr
 }
 
-// forward relays signals to the sandboxed process until bwrap exits.
+// forward relays signals to the sandboxed command until bwrap exits.
+// bwrap's child-pid is the init of the new pid namespace, which the
+// kernel does not let signals from outside reach (it has no handlers):
+// the command is that init's child.
 func forward(bw *os.Process, sigs chan os.Signal, pidc chan int, done chan error) error {
-	child := 0
+	init, command := 0, 0
 	for {
 		select {
 		case pid := <-pidc:
-			child = pid
+			init = pid
 		case s := <-sigs:
+			if command == 0 && init > 0 {
+				command = firstChild(init)
+			}
 			target := bw.Pid
-			if child > 0 {
-				target = child
+			switch {
+			case command > 0:
+				target = command
+			case init > 0:
+				target = init
 			}
 			syscall.Kill(target, s.(syscall.Signal))
 		case err := <-done:
 			return err
 		}
 	}
+}
+
+// firstChild is the first child of process pid, or 0.
+func firstChild(pid int) int {
+	p := strconv.Itoa(pid)
+	b, err := os.ReadFile("/proc/" + p + "/task/" + p + "/children")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[0])
+	return n
 }
 
 func readChildPid(r io.Reader) int {

@@ -5,11 +5,14 @@ package escape
 import (
 	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // bwrap runs outside the sandbox at every start, and so do its loader and
@@ -137,4 +140,50 @@ func TestStartedThroughAWritableLinkRefused(t *testing.T) {
 	out, _ := cmd.CombinedOutput()
 	e.expect(result{code: cmd.ProcessState.ExitCode(), out: string(out)},
 		expectation{code: 125, has: []string{link + " would be writable inside the sandbox"}, hostNot: []string{probe}})
+}
+
+// SIGTERM, SIGINT and SIGHUP sent to permc reach the command: bwrap's
+// init in the new pid namespace drops signals from outside, so permc
+// signals the command itself (as timeout(1) or a service manager would
+// expect).
+func TestSignalsReachTheCommand(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			e := newEnv(t, identities(t)[0])
+			layout(e)
+			cfg := e.file(filepath.Join(e.state, "p.toml"), plainWorkspace(e))
+			script := fmt.Sprintf("trap 'echo got-%d; exit 3' %d; echo ready; sleep 30 & wait", int(sig), int(sig))
+			cmd := exec.Command(permcBin, "run", "--system-layers=false", "-c", cfg, "-C", e.ws, "--", "/bin/sh", "-c", script)
+			cmd.Env = []string{"PATH=/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state, "HOME=" + filepath.Dir(e.ws)}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 64)
+			n, _ := out.Read(buf) // "ready": the trap is set
+			if !strings.Contains(string(buf[:n]), "ready") {
+				t.Fatalf("command did not start: %q", buf[:n])
+			}
+			cmd.Process.Signal(sig)
+			rest := make(chan string, 1)
+			go func() {
+				b, _ := io.ReadAll(out)
+				rest <- string(b)
+			}()
+			select {
+			case got := <-rest:
+				cmd.Wait()
+				if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(got, fmt.Sprintf("got-%d", int(sig))) {
+					t.Errorf("after %v: exit %d, output %q; want the command's trap to run and exit 3", sig, code, got)
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Errorf("%v to permc never reached the command", sig)
+			}
+		})
+	}
 }
