@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -211,7 +212,9 @@ func (l *Launch) runDirect() (int, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	werr := forward(cmd.Process, sigs, nil, done)
-	killOrphans()
+	if err := killOrphans(); err != nil {
+		return ExitSetup, err
+	}
 	st := <-statusc
 	return l.outcome(werr, st)
 }
@@ -220,11 +223,22 @@ func (l *Launch) runDirect() (int, error) {
 // the command that outlived their parents and were reparented to permc,
 // its subreaper. A pid stays permc's until permc reaps it, so none can be
 // reused between listing and killing.
-func killOrphans() {
-	for round := 0; round < 1000; round++ {
+//
+// Each round kills the children permc has now; their own children become
+// permc's for the next round, so a chain of processes takes one round per
+// level. There is no limit on rounds, only on time: if processes are
+// still left after orphanDeadline, permc says so and fails rather than
+// report the command's status as if the sandbox had ended.
+func killOrphans() error {
+	deadline := time.Now().Add(orphanDeadline)
+	for {
 		kids := children()
 		if len(kids) == 0 {
-			return
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d process(es) started by the command were still running after %v of killing them "+
+				"(the Landlock-only mode has no pid namespace to end them); kill them: %v", len(kids), orphanDeadline, kids)
 		}
 		for _, k := range kids {
 			unix.Kill(k, unix.SIGKILL)
@@ -235,6 +249,9 @@ func killOrphans() {
 		}
 	}
 }
+
+// orphanDeadline bounds how long killOrphans keeps killing.
+const orphanDeadline = 10 * time.Second
 
 // children lists permc's child processes, from every thread's list.
 func children() []int {

@@ -78,9 +78,11 @@ func setup() (int, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return 1, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	cc := exec.Command("gcc", "-O1", "-o", filepath.Join(d, "int80"), "testdata/int80.c")
-	if out, err := cc.CombinedOutput(); err != nil {
-		return 1, fmt.Errorf("gcc: %v\n%s", err, out)
+	for _, helper := range []string{"int80", "chain"} {
+		cc := exec.Command("gcc", "-O1", "-o", filepath.Join(d, helper), "testdata/"+helper+".c")
+		if out, err := cc.CombinedOutput(); err != nil {
+			return 1, fmt.Errorf("gcc: %v\n%s", err, out)
+		}
 	}
 	return 0, nil
 }

@@ -345,6 +345,30 @@ func landlockOnlyCases(t *testing.T, uid int) {
 			t.Errorf("the daemonised child outlived the run: pids %v", pids)
 		}
 	})
+	t.Run("a-chain-over-1000-deep-dies-with-the-run", func(t *testing.T) {
+		// Each process forks one child and waits; the first exits once
+		// the deepest is up. Orphans reach permc one level per round of
+		// killing.
+		e := landlockOnlyEnv(t, uid)
+		tag := fmt.Sprint("permc-chain-", time.Now().UnixNano())
+		script := fmt.Sprintf("exec %s 1010 %s", filepath.Join(binDir, "chain"), tag)
+		e.expect(e.run(readOnlyProfile(e), script), expectation{code: 0})
+		var ours []int
+		ents, _ := os.ReadDir("/proc")
+		for _, ent := range ents {
+			pid, err := strconv.Atoi(ent.Name())
+			if err != nil {
+				continue
+			}
+			if b, _ := os.ReadFile("/proc/" + ent.Name() + "/cmdline"); strings.Contains(string(b), tag) {
+				ours = append(ours, pid)
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		if len(ours) > 0 {
+			t.Errorf("%d processes of the chain outlived the run", len(ours))
+		}
+	})
 	t.Run("exit-status-and-not-found", func(t *testing.T) {
 		e := landlockOnlyEnv(t, uid)
 		e.expect(e.run(readOnlyProfile(e), "exit 7"), expectation{code: 7})
