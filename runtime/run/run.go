@@ -145,6 +145,14 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
 		}
 		for _, path := range paths {
+			// Landlock does not govern chmod: in the Landlock-only mode a
+			// command can make what it may only read world-writable, for
+			// any local user to change before the next run.
+			if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink == 0 &&
+				fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
+				return fail(ExitSetup, "refusing to run: %s is writable by every user (mode %v); "+
+					"the next run would trust it. chmod o-w %s", path, fi.Mode(), path)
+			}
 			if d := dec.Decide(path); d.Write {
 				by := ""
 				if d.By != nil {

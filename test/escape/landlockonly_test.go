@@ -345,6 +345,16 @@ func landlockOnlyCases(t *testing.T, uid int) {
 			t.Errorf("the daemonised child outlived the run: pids %v", pids)
 		}
 	})
+	t.Run("a-world-writable-state-dir-stops-the-next-run", func(t *testing.T) {
+		// Landlock does not govern chmod: the command can open permc's
+		// state to every local user. The next run refuses.
+		e := landlockOnlyEnv(t, uid)
+		os.Chown(e.state, uid, uid)
+		e.expect(e.run(readOnlyProfile(e), "chmod 777 "+e.state+" && echo CHMOD-OK"),
+			expectation{code: 0, has: []string{"CHMOD-OK"}})
+		e.expect(e.run(readOnlyProfile(e), "echo RAN"),
+			expectation{code: 125, has: []string{"is writable by every user"}, hasNot: []string{"RAN\n"}})
+	})
 	t.Run("a-chain-over-1000-deep-dies-with-the-run", func(t *testing.T) {
 		// Each process forks one child and waits; the first exits once
 		// the deepest is up. Orphans reach permc one level per round of
