@@ -3,8 +3,6 @@ package proxy
 import (
 	"net"
 	"os"
-	"runtime"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -124,10 +122,16 @@ func rawSplice(in, out, n int) (int, syscall.Errno) {
 // splicePipe is a pipe kept for reuse; data is what it still holds.
 type splicePipe struct {
 	r, w, size, data int
-	cleanup          runtime.Cleanup
 }
 
-var pipePool = sync.Pool{New: func() any {
+// maxIdlePipes bounds the pipes kept for reuse: after a burst of tunnels
+// the rest are closed at once, not held until a collection (each is two
+// descriptors).
+const maxIdlePipes = 64
+
+var idlePipes = make(chan *splicePipe, maxIdlePipes)
+
+func newPipe() *splicePipe {
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return nil
@@ -141,27 +145,29 @@ var pipePool = sync.Pool{New: func() any {
 		size = 64 << 10
 	}
 	p.size = size
-	// A pipe the pool drops is closed when it is collected.
-	p.cleanup = runtime.AddCleanup(p, func(fds [2]int) {
-		unix.Close(fds[0])
-		unix.Close(fds[1])
-	}, fds)
-	return p
-}}
-
-func getPipe() *splicePipe {
-	p, _ := pipePool.Get().(*splicePipe)
 	return p
 }
 
-// putPipe returns an empty pipe to the pool; one that still holds bytes
-// (the copy failed half-way) is closed.
+func getPipe() *splicePipe {
+	select {
+	case p := <-idlePipes:
+		return p
+	default:
+		return newPipe()
+	}
+}
+
+// putPipe keeps an empty pipe for reuse, up to maxIdlePipes; one that
+// still holds bytes (the copy failed half-way), or one too many, is
+// closed.
 func putPipe(p *splicePipe) {
 	if p.data == 0 {
-		pipePool.Put(p)
-		return
+		select {
+		case idlePipes <- p:
+			return
+		default:
+		}
 	}
-	p.cleanup.Stop()
 	unix.Close(p.r)
 	unix.Close(p.w)
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestSpliceBulk: several pipes' worth of bytes cross a tunnel both ways
@@ -71,5 +73,32 @@ func TestSpliceConnsKinds(t *testing.T) {
 	}
 	if n, handled, err := spliceConns(b, tcp, func() {}); handled || n != 0 || err != nil {
 		t.Errorf("spliceConns to a net.Pipe: %d, %v, %v; want it left alone", n, handled, err)
+	}
+}
+
+// After a burst of tunnels at most maxIdlePipes pipes stay open for reuse.
+func TestIdlePipesBounded(t *testing.T) {
+	var ps []*splicePipe
+	for i := 0; i < 3*maxIdlePipes; i++ {
+		p := getPipe()
+		if p == nil {
+			t.Fatal("no pipe")
+		}
+		ps = append(ps, p)
+	}
+	for _, p := range ps {
+		putPipe(p)
+	}
+	if n := len(idlePipes); n > maxIdlePipes {
+		t.Errorf("%d idle pipes kept, want at most %d", n, maxIdlePipes)
+	}
+	closed := 0
+	for _, p := range ps {
+		if _, err := unix.FcntlInt(uintptr(p.r), unix.F_GETPIPE_SZ, 0); err != nil {
+			closed++
+		}
+	}
+	if closed < 2*maxIdlePipes {
+		t.Errorf("%d of %d pipes closed, want the ones beyond the %d kept", closed, len(ps), maxIdlePipes)
 	}
 }
