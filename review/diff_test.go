@@ -436,6 +436,7 @@ glob_scan_max_depth = 2
 // are probed down to the glob's depth, so the widening shows, in place and
 // as an added profile that is not "no wider" than the one in effect.
 func TestDiffShallowerGlobWidens(t *testing.T) {
+	inTemp(t)
 	const head = "[permissions.%s]\nextends = \":workspace\"\n[permissions.%s.filesystem]\nglob_scan_max_depth = 4\n" +
 		"[permissions.%s.filesystem.\":workspace_roots\"]\n"
 	deep := fmt.Sprintf(head, "p", "p", "p") + "\"**/*.env\" = \"deny\"\n"
