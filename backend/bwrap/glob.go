@@ -256,7 +256,23 @@ func (r *resolver) refuseGlobBase(g *globTemplate, res resolution) bool {
 }
 
 func (r *resolver) addMatch(scan int, m GlobMatch) {
-	r.addMasked(m.Path, scan, r.globs[scan].scan.Origin)
+	g := r.globs[scan].scan
+	res, err := canonical(r.fs, m.Path)
+	if err == nil && res.Type != typeMissing {
+		r.matches = append(r.matches, globPoint{path: res.Real, typ: res.Type, scan: scan, origin: g.Origin})
+		return
+	}
+	// A dangling link has nothing to read through it. A match that is gone
+	// since the scan means the tree changed in between: the file may now
+	// be elsewhere, unmasked. Another sandbox moving folders can do that on
+	// purpose, so nothing runs.
+	if fi, lerr := r.fs.Lstat(m.Path); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return
+	}
+	r.diags.Errorf(g.Origin.Pos, diag.Load,
+		"%s %q: the match %s is gone since the scan: the tree changed while the sandbox was set up "+
+			"(is another sandbox moving folders in it?); a moved match could escape its mask, so nothing runs",
+		g.Base, g.Pattern, m.Path)
 }
 
 // addMasked records a path to mask where it really is. A missing path (a

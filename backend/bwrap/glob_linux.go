@@ -291,7 +291,11 @@ func readDirents(fd int, buf []byte, f func(name []byte, typ uint8) bool) error 
 // HashDir hashes the entries of the directory at path (not following a
 // symlink there) as the host walk's [DirVisit.Names] does: the runtime's
 // glob cache compares a directory's listing now with the one a walk read.
-func HashDir(path string) ([16]byte, error) {
+func HashDir(path string) ([16]byte, error) { return HashDirExcept(path, nil) }
+
+// HashDirExcept is HashDir leaving out the entries named in skip: the
+// runtime's own placeholders, made after a walk read the directory.
+func HashDirExcept(path string, skip map[string]bool) ([16]byte, error) {
 	var out [16]byte
 	fd, err := openDir(unix.AT_FDCWD, path)
 	if err != nil {
@@ -300,6 +304,9 @@ func HashDir(path string) ([16]byte, error) {
 	defer unix.Close(fd)
 	var hb []byte
 	err = readDirents(fd, make([]byte, 32<<10), func(name []byte, typ uint8) bool {
+		if skip[string(name)] {
+			return true
+		}
 		hb = append(append(hb, name...), 0, typ, 0)
 		return true
 	})

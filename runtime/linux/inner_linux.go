@@ -35,6 +35,9 @@ func Inner() int {
 		}
 		return code
 	}
+	// Under bwrap every mount is in place by now: the parent may check
+	// the disk again before it sends the Spec.
+	status.Write([]byte("M\x00"))
 	spec, err := readSpec()
 	if err != nil {
 		return fail(ExitSetup, "inner stage: %v", err)

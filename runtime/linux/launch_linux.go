@@ -3,6 +3,7 @@
 package linux
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,11 @@ type Launch struct {
 	// does anything. When Prepare fails, the sandbox is killed before it
 	// gets a Spec, and Run returns ExitSetup with Prepare's error.
 	Prepare func(*Spec) error
+	// Mounted, when set, runs once bubblewrap's mounts are in place (the
+	// inner stage has started and says so) and before the inner stage
+	// gets its Spec; when it fails, the sandbox is killed and Run returns
+	// ExitSetup with its error.
+	Mounted func() error
 	// Direct runs the inner stage without bubblewrap: the Landlock-only
 	// mode, with no namespace at all. NetNamespace and the mount plan must
 	// be empty; Spec.Direct must be set.
@@ -149,10 +155,22 @@ func (l *Launch) Run() (int, error) {
 			return ExitSetup, err
 		}
 	}
+	status := bufio.NewReader(p.statusR)
+	if l.Mounted != nil {
+		// The inner stage says "M" first thing: bwrap has made every
+		// mount by then. (Without it, bwrap failed; the outcome says so.)
+		if rec, err := status.ReadString(0); err == nil && rec == "M\x00" {
+			if err := l.Mounted(); err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return ExitSetup, err
+			}
+		}
+	}
 	spec, _ := json.Marshal(&l.Spec)
 	go writeAndClose(p.specW, spec)
 	statusc := make(chan Status, 1)
-	go func() { statusc <- ReadStatus(p.statusR) }()
+	go func() { statusc <- ReadStatus(status) }()
 	pidc := make(chan int, 1)
 	go func() { pidc <- readChildPid(p.infoR) }()
 	done := make(chan error, 1)

@@ -25,6 +25,7 @@ type Launch struct {
 	Stderr       *os.File
 	Log          func(format string, args ...any)
 	Prepare      func(*Spec) error
+	Mounted      func() error
 	Direct       bool
 }
 

@@ -34,6 +34,9 @@ type globCache struct {
 	policyJSON func() []byte
 	once       sync.Once
 	policy     string // hash of the policy, from policyJSON on first use
+	// used are the stamps of every directory whose listing this run's
+	// globs rest on (Settled checks them again).
+	used []dirStamp
 }
 
 // cacheFormat names the entry format; it is part of the key, so entries of
@@ -82,8 +85,9 @@ func (c *globCache) Expand(fsys bwrap.FS, scans []bwrap.GlobScan, o bwrap.GlobOp
 	out := make([]bwrap.GlobResult, len(scans))
 	var miss []int
 	for i, s := range scans {
-		if r, ok := c.load(s); ok {
+		if r, dirs, ok := c.loadStamps(s); ok {
 			out[i] = r
+			c.used = append(c.used, dirs...)
 			continue
 		}
 		miss = append(miss, i)
@@ -134,6 +138,7 @@ func (c *globCache) walkSteady(fsys bwrap.FS, s bwrap.GlobScan, o bwrap.GlobOpti
 		}
 		if unchanged(dirs) {
 			c.store(s, res[0], dirs)
+			c.used = append(c.used, dirs...)
 			return res[0], ds
 		}
 		if attempt == walkAttempts {
@@ -179,23 +184,60 @@ func (c *globCache) walkHost(s bwrap.GlobScan, o bwrap.GlobOptions) ([]bwrap.Glo
 }
 
 func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
+	r, _, ok := c.loadStamps(s)
+	return r, ok
+}
+
+// loadStamps is load with the stamps the entry was verified against.
+func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, bool) {
 	data, err := os.ReadFile(c.key(s))
 	if err != nil {
-		return bwrap.GlobResult{}, false
+		return bwrap.GlobResult{}, nil, false
 	}
 	e, err := decodeEntry(data)
 	if err != nil || len(e.Dirs) == 0 {
-		return bwrap.GlobResult{}, false
+		return bwrap.GlobResult{}, nil, false
 	}
 	// The scan the entry answers must be this one (the key says so too).
 	if e.Result.Scan.Base != s.Base || e.Result.Scan.Pattern != s.Pattern || e.Result.Scan.MaxDepth != s.MaxDepth {
-		return bwrap.GlobResult{}, false
+		return bwrap.GlobResult{}, nil, false
 	}
 	if !verifyAll(e.Dirs) {
-		return bwrap.GlobResult{}, false
+		return bwrap.GlobResult{}, nil, false
 	}
 	e.Result.Scan = s
-	return e.Result, true
+	return e.Result, e.Dirs, true
+}
+
+// Settled reports whether every directory a scan of this run read (or a
+// cache entry it used was verified against) still lists what it listed
+// then, leaving out the placeholders this run made since. Called once the
+// sandbox's mounts are in place: a match moved between the scan and the
+// mounts would otherwise leave the file unmasked where it went.
+func (c *globCache) Settled(placeholders []string) bool {
+	skip := map[string]map[string]bool{}
+	for _, p := range placeholders {
+		dir, name := filepath.Dir(p), filepath.Base(p)
+		if skip[dir] == nil {
+			skip[dir] = map[string]bool{}
+		}
+		skip[dir][name] = true
+	}
+	var bad atomic.Bool
+	forEach(c.used, func(d *dirStamp) bool {
+		now, ok := stamp(d.Path)
+		if ok && now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
+			return true
+		}
+		if ok && now.Dev == d.Dev && now.Ino == d.Ino {
+			if h, err := bwrap.HashDirExcept(d.Path, skip[d.Path]); err == nil && h == d.Names {
+				return true
+			}
+		}
+		bad.Store(true)
+		return false
+	})
+	return !bad.Load()
 }
 
 // verifyAll checks every directory's stamp, on a few goroutines: a

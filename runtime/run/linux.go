@@ -50,12 +50,13 @@ func runSandboxed(o *Options) (int, error) {
 	// not be mistaken for the workspace's own directories, nor vanish
 	// between the look and the bind.
 	var res *bwrap.Resolved
+	var globs *globCache
 	err := ps.acquire(func() ([]bwrap.Placeholder, error) {
-		r, err := o.resolve(b, secrets)
+		r, g, err := o.resolve(b, secrets)
 		if err != nil {
 			return nil, err
 		}
-		res = r
+		res, globs = r, g
 		return r.Placeholders, nil
 	})
 	if err != nil {
@@ -71,6 +72,22 @@ func runSandboxed(o *Options) (int, error) {
 		return ExitSetup, err
 	}
 	defer closeFiles(l.MountFiles)
+	if len(res.Globs) > 0 {
+		// A deny glob's matches were found before the mounts were made;
+		// if any directory the scan read changed in between, a match may
+		// have moved out from under its mask.
+		var made []string
+		for _, p := range res.Placeholders {
+			made = append(made, p.Path)
+		}
+		l.Mounted = func() error {
+			if !globs.Settled(made) {
+				return fail(ExitSetup, "the tree a deny glob scanned changed while the sandbox was set up "+
+					"(is another sandbox moving folders in it?); a match could have moved from under its mask, so nothing ran")
+			}
+			return nil
+		}
+	}
 	if o.Policy.Net.Mode() == ir.NetProxied {
 		hp, err := o.startProxy()
 		if err != nil {
@@ -100,14 +117,14 @@ func runSandboxed(o *Options) (int, error) {
 
 // resolve binds the mount plan to this machine; secrets returns the
 // root-only secrets to mask (startRootSecrets).
-func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.Resolved, error) {
+func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.Resolved, *globCache, error) {
 	plan, diags := bwrap.Compile(o.Policy)
 	if diags.HasErrors() {
-		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
+		return nil, nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
 	}
 	mask, err := bwrap.EnsureMaskFile(o.StateDir)
 	if err != nil {
-		return nil, fail(ExitSetup, "%v", err)
+		return nil, nil, fail(ExitSetup, "%v", err)
 	}
 	b := bwrap.Binding{Home: o.Home, Tmpdir: o.Tmpdir, WorkspaceRoots: append([]string{o.Dir}, o.Roots...)}
 	cache := newLazyGlobCache(o.StateDir, func() []byte {
@@ -122,10 +139,10 @@ func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.
 	}
 	res, rd := bwrap.Resolve(plan, b, bwrap.Options{MaskFile: mask, Expand: cache.Expand, PinLinks: true, Masks: masks})
 	if rd.HasErrors() {
-		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}
+		return nil, nil, &Error{Code: ExitSetup, Msg: "the profile cannot be loaded on this machine", Diags: rd}
 	}
 	o.logf("mount plan: %d mounts", res.Mounts)
-	return res, nil
+	return res, cache, nil
 }
 
 // launch assembles the sandbox: mounts, seccomp, the inner stage's spec.
