@@ -28,20 +28,17 @@ var bindSIDs = map[winacl.SID]winacl.SID{
 
 // failClosed lists where the model machine's stock ACLs give the sandbox
 // less than ir.Decide, for a documented reason: the applier cannot or
-// must not change them. Below readOnly prefixes the sandbox must still
+// must not change them. Below ReadOnly prefixes the sandbox must still
 // read what ir.Decide lets it read.
-var failClosed = []struct {
-	prefix, why string
-	readOnly    bool
-}{
-	{`C:\Windows\System32\config`, "inheritance cut, administrators only", false},
-	{`C:\Windows\Temp`, "users may only create there", false},
-	{`C:\ProgramData\ssh`, "inheritance cut, administrators only", false},
-	{`C:\Users\other`, "another user's profile folder", false},
-	{`C:\Users\dev`, "another user's profile folder", false},
-	{`\\`, "a network share: the server decides", false},
-	{`C:\Windows`, "owned by TrustedInstaller", true},
-	{`C:\Program Files`, "owned by TrustedInstaller", true},
+var failClosed = []winacl.FailClosed{
+	{Prefix: `C:\Windows\System32\config`, Why: "inheritance cut, administrators only"},
+	{Prefix: `C:\Windows\Temp`, Why: "users may only create there"},
+	{Prefix: `C:\ProgramData\ssh`, Why: "inheritance cut, administrators only"},
+	{Prefix: `C:\Users\other`, Why: "another user's profile folder"},
+	{Prefix: `C:\Users\dev`, Why: "another user's profile folder"},
+	{Prefix: `\\`, Why: "a network share: the server decides"},
+	{Prefix: `C:\Windows`, Why: "owned by TrustedInstaller", ReadOnly: true},
+	{Prefix: `C:\Program Files`, Why: "owned by TrustedInstaller", ReadOnly: true},
 }
 
 // checkWindows applies windows.json, per usable mode, to the evaluator's
@@ -118,47 +115,18 @@ func judgeWindows(tl *tally, rep map[string]string, p *ir.Policy, d *winacl.Disk
 		}
 		got = winacl.Grant{Read: create && want.Read, Write: create}
 	}
-	wantA, gotA := want.Access(), grantAccess(got)
+	wantA, gotA := want.Access(), got.Access()
 	switch {
 	case gotA == wantA && !got.Partial:
 	case got.Partial || gotA > wantA || got.Read && !want.Read:
 		tl.differ(rep, want, path, fmt.Sprintf("the sandbox gets %s (partial write %v)", gotA, got.Partial))
 	default:
-		if why := closedReason(d, path, gotA, want); why != "" {
+		if why := winacl.ClosedReason(d, failClosed, path, gotA, want); why != "" {
 			tl.known["fail-closed, "+why]++
 			return
 		}
 		tl.differ(rep, want, path, fmt.Sprintf("the sandbox gets %s", gotA))
 	}
-}
-
-// grantAccess orders a grant as ir.Access does: deny < read < write.
-func grantAccess(g winacl.Grant) ir.Access {
-	switch {
-	case g.Write:
-		return ir.Write
-	case g.Read:
-		return ir.Read
-	}
-	return ir.Deny
-}
-
-func closedReason(d *winacl.Disk, path string, got ir.Access, want ir.Decision) string {
-	clean, _ := ir.CleanPath(ir.Windows, path)
-	clean = strings.ToLower(clean)
-	for _, f := range failClosed {
-		if !strings.HasPrefix(clean, strings.ToLower(f.prefix)) {
-			continue
-		}
-		if f.readOnly && (got != ir.Read || !want.Write) {
-			return ""
-		}
-		return f.why
-	}
-	if _, ok := d.Stat(path); !ok {
-		return "a missing path below a folder the sandbox cannot write"
-	}
-	return ""
 }
 
 // applier is the token that applies the manifest: the stock user

@@ -150,10 +150,7 @@ func probes(d *Disk) []string {
 // whose own ACLs exclude the sandbox, system files only TrustedInstaller
 // may change, network shares (the server decides), and missing paths
 // the sandbox cannot create because their parent is not writable.
-var failClosed = []struct {
-	prefix, why string
-	writeOnly   bool // the sandbox must still read what Decide lets it read
-}{
+var failClosed = []FailClosed{
 	{`C:\Windows\System32\config`, "cut inheritance, admins only", false},
 	{`C:\Windows\Temp`, "users may only create there", false},
 	{`C:\ProgramData\ssh`, "cut inheritance, admins only", false},
@@ -273,7 +270,7 @@ func comparePath(t *testing.T, tl *tally, p *ir.Policy, mode ir.Mode, d *Disk, t
 		got = Grant{Read: create && want.Read, Write: create}
 	}
 	tl.compared++
-	wantA, gotA := want.Access(), grantAccess(got)
+	wantA, gotA := want.Access(), got.Access()
 	switch {
 	case gotA == wantA && !got.Partial:
 		tl.exact++
@@ -281,7 +278,7 @@ func comparePath(t *testing.T, tl *tally, p *ir.Policy, mode ir.Mode, d *Disk, t
 		tl.fail("FAIL OPEN %s %s: %s: sandbox %v (partial %v), decide %v by %v",
 			rulesString(p), mode, path, gotA, got.Partial, wantA, byString(want))
 	default:
-		why := closedReason(d, path, gotA, want)
+		why := ClosedReason(d, failClosed, path, gotA, want)
 		if why == "" {
 			tl.fail("%s %s: %s: sandbox %v, decide %v by %v", rulesString(p), mode, path,
 				gotA, wantA, byString(want))
@@ -289,34 +286,6 @@ func comparePath(t *testing.T, tl *tally, p *ir.Policy, mode ir.Mode, d *Disk, t
 		}
 		tl.closed[why]++
 	}
-}
-
-func grantAccess(g Grant) ir.Access {
-	switch {
-	case g.Write:
-		return ir.Write
-	case g.Read:
-		return ir.Read
-	}
-	return ir.Deny
-}
-
-func closedReason(d *Disk, path string, got ir.Access, want ir.Decision) string {
-	c, _ := split(path)
-	clean := strings.ToLower(ir.JoinPath(ir.Windows, c))
-	for _, f := range failClosed {
-		if !strings.HasPrefix(clean, strings.ToLower(f.prefix)) {
-			continue
-		}
-		if f.writeOnly && (got != ir.Read || !want.Write) {
-			return ""
-		}
-		return f.why
-	}
-	if _, ok := d.Stat(path); !ok {
-		return "missing path below a folder the sandbox cannot write"
-	}
-	return ""
 }
 
 func byString(d ir.Decision) string {
