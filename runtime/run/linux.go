@@ -23,6 +23,13 @@ func runSandboxed(o *Options) (int, error) {
 	if o.NoBwrap {
 		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
 	}
+	// What bwrap and permc load is read from their ELF headers (about
+	// half a millisecond) while the checks below run. permc is built
+	// static, but a build with cgo would load libraries too: both
+	// programs' loaders and libraries are held out of reach.
+	self, _ := os.Executable()
+	loaded := make(chan []string, 1)
+	go func() { loaded <- append(loaderFiles(linux.Bwrap), loaderFiles(self)...) }()
 	if c := bwrapUnavailable(); c != nil {
 		return o.runLandlockOnly(c)
 	}
@@ -31,11 +38,7 @@ func runSandboxed(o *Options) (int, error) {
 	// The root-only secrets are looked for while the checks below run:
 	// the walk depends only on the binding.
 	secrets := startRootSecrets(o.Policy, b)
-	self, _ := os.Executable()
-	// permc is built static, but a build with cgo would load libraries
-	// too: both programs' loaders and libraries are held out of reach.
-	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, loaderFiles(linux.Bwrap)...)
-	outside = append(outside, loaderFiles(self)...)
+	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, <-loaded...)
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}
