@@ -14,6 +14,7 @@ import (
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/review"
+	"github.com/permc/permc/runtime/run"
 )
 
 const explainUsage = "usage: permc explain [flags] PATH [--write] | permc explain [flags] --host HOST[:PORT]"
@@ -184,7 +185,7 @@ func checkWorkspaces(b ir.Binding) error {
 			continue
 		}
 		w = filepath.Clean(w)
-		if w == "/" || (b.Home != "" && (w == filepath.Clean(b.Home) || strings.HasPrefix(filepath.Clean(b.Home), w+"/"))) {
+		if run.BroadRoot(w, b.Home) {
 			return fmt.Errorf("the workspace would be %s, which is / or the home directory or one of its ancestors; "+
 				"permc run refuses it: run from a project folder or pass --bind workspace=DIR", w)
 		}

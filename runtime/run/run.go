@@ -112,12 +112,20 @@ func (o *Options) checkWorkspaces() error {
 		if !filepath.IsAbs(w) {
 			return fail(ExitSetup, "workspace %q is not an absolute path", w)
 		}
-		if w == "/" || (o.Home != "" && isAncestorOrSelf(w, o.Home)) {
+		if BroadRoot(w, o.Home) {
 			return fail(ExitSetup,
 				"refusing workspace %s: it is / or the home directory or one of its ancestors; run from a project folder or pass -C", w)
 		}
 	}
 	return nil
+}
+
+// BroadRoot reports whether a workspace root w is /, the home directory
+// or one of its ancestors: permc run refuses such a workspace, and explain
+// will not answer for it.
+func BroadRoot(w, home string) bool {
+	w = filepath.Clean(w)
+	return w == "/" || (home != "" && isAncestorOrSelf(w, home))
 }
 
 func isAncestorOrSelf(a, b string) bool {
