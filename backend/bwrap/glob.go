@@ -51,7 +51,7 @@ type GlobOptions struct {
 // DirVisit is what the host walk saw of one directory it read: its
 // identity as fstat(2) reported it on the open descriptor just before the
 // entries were read, and a hash of the entries (name and type) in the
-// order they were read ([HashDir] computes the same on a directory now).
+// order they were read ([HashDirExcept] computes the same on a directory now).
 // A caller that keeps the result must check afterwards that the
 // directory still has this identity: a change during the read can tear
 // the listing.

@@ -288,13 +288,11 @@ func readDirents(fd int, buf []byte, f func(name []byte, typ uint8) bool) error 
 	}
 }
 
-// HashDir hashes the entries of the directory at path (not following a
-// symlink there) as the host walk's [DirVisit.Names] does: the runtime's
-// glob cache compares a directory's listing now with the one a walk read.
-func HashDir(path string) ([16]byte, error) { return HashDirExcept(path, nil) }
-
-// HashDirExcept is HashDir leaving out the entries named in skip: the
-// runtime's own placeholders, made after a walk read the directory.
+// HashDirExcept hashes the entries of the directory at path (not
+// following a symlink there) as the host walk's [DirVisit.Names] does,
+// leaving out the names in skip: the runtime's glob cache compares a
+// directory's listing now with the one a walk read, less the placeholders
+// made since.
 func HashDirExcept(path string, skip map[string]bool) ([16]byte, error) {
 	var out [16]byte
 	fd, err := openDir(unix.AT_FDCWD, path)

@@ -49,7 +49,7 @@ type dirStamp struct {
 	Ino   uint64
 	Ctime int64 // nanoseconds
 	// Names hashes the directory's entries (name and type) as the walk
-	// read them ([bwrap.HashDir]). The walk depends on nothing else, so
+	// read them ([bwrap.HashDirExcept]). The walk depends on nothing else, so
 	// when the ctime moved (permc's own placeholders come and go in
 	// workspace roots) an equal listing still validates the entry.
 	Names [16]byte
@@ -202,7 +202,7 @@ func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, 
 	if e.Result.Scan.Base != s.Base || e.Result.Scan.Pattern != s.Pattern || e.Result.Scan.MaxDepth != s.MaxDepth {
 		return bwrap.GlobResult{}, nil, false
 	}
-	if !verifyAll(e.Dirs) {
+	if !verifyAll(e.Dirs, nil) {
 		return bwrap.GlobResult{}, nil, false
 	}
 	e.Result.Scan = s
@@ -223,30 +223,16 @@ func (c *globCache) Settled(placeholders []string) bool {
 		}
 		skip[dir][name] = true
 	}
-	var bad atomic.Bool
-	forEach(c.used, func(d *dirStamp) bool {
-		now, ok := stamp(d.Path)
-		if ok && now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
-			return true
-		}
-		if ok && now.Dev == d.Dev && now.Ino == d.Ino {
-			if h, err := bwrap.HashDirExcept(d.Path, skip[d.Path]); err == nil && h == d.Names {
-				return true
-			}
-		}
-		bad.Store(true)
-		return false
-	})
-	return !bad.Load()
+	return verifyAll(c.used, skip)
 }
 
 // verifyAll checks every directory's stamp, on a few goroutines: a
 // directory whose (device, inode, ctime) moved must list what the walk
 // read.
-func verifyAll(dirs []dirStamp) bool {
+func verifyAll(dirs []dirStamp, skip map[string]map[string]bool) bool {
 	var bad atomic.Bool
 	forEach(dirs, func(d *dirStamp) bool {
-		if !verifyDir(d) {
+		if !verifyDir(d, skip[d.Path]) {
 			bad.Store(true)
 			return false
 		}
@@ -255,7 +241,9 @@ func verifyAll(dirs []dirStamp) bool {
 	return !bad.Load()
 }
 
-func verifyDir(d *dirStamp) bool {
+// verifyDir checks one directory: its stamp, or else its listing, leaving
+// out the names in skip (placeholders made since it was read).
+func verifyDir(d *dirStamp, skip map[string]bool) bool {
 	now, ok := stamp(d.Path)
 	if !ok {
 		return false
@@ -263,11 +251,11 @@ func verifyDir(d *dirStamp) bool {
 	if now.Dev == d.Dev && now.Ino == d.Ino && now.Ctime == d.Ctime {
 		return true
 	}
-	h, err := bwrap.HashDir(d.Path)
+	h, err := bwrap.HashDirExcept(d.Path, skip)
 	return err == nil && h == d.Names
 }
 
-// namesHash hashes entries as [bwrap.HashDir] does, in the order given.
+// namesHash hashes entries as [bwrap.HashDirExcept] does, in the order given.
 func namesHash(ents []fs.DirEntry) [16]byte {
 	var b []byte
 	for _, e := range ents {
