@@ -97,8 +97,6 @@ var capabilities = map[capKey]Capability{
 		"linux cannot grant read or write by glob; use exact paths or a trailing /**"},
 	{Linux, ModeDefault, FeatSOCKS5UDP}: {Refused,
 		"under permc run on linux the relay carries TCP only: SOCKS5 UDP ASSOCIATE is refused (set enable_socks5_udp = false to silence this)"},
-	{Linux, ModeDefault, FeatUnixSocketAllow}: {Unenforceable,
-		"unix socket allowlists need the seccomp broker, which permc does not have yet"},
 	{Windows, ModeElevated, FeatDenyGlob}: {Snapshot,
 		"on windows a deny glob covers only files that exist when the manifest is applied"},
 	{Windows, ModeElevated, FeatAccessGlob}: {Unenforceable,

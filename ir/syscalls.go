@@ -455,8 +455,10 @@ const (
 	// refused; stream and seqpacket socketpairs are allowed. Host sockets
 	// (container engines, session buses, agents) are unreachable.
 	UnixPairsOnly UnixSockets = iota
-	// UnixBroker: socket(AF_UNIX) is allowed and every call that names an
-	// address goes to permc's broker. The broker does not exist yet.
+	// UnixBroker: stream and seqpacket socket(AF_UNIX) are allowed and
+	// connect goes to permc's broker, which connects only allowlisted
+	// sockets. Datagram unix sockets stay refused: sendto names an address
+	// per message, and a stream or seqpacket socket ignores one.
 	UnixBroker
 	// UnixAll: dangerously_allow_all_unix_sockets; AF_UNIX is unfiltered.
 	UnixAll
@@ -542,6 +544,9 @@ func (r *SyscallRules) AllowedFamilies() (named []string, others bool) {
 			continue
 		}
 		s := f.Family.String()
+		if f.Family == AFUnix && r.UnixSockets == UnixBroker {
+			s += "(stream, seqpacket)"
+		}
 		if len(f.Protocols) > 0 {
 			ps := make([]string, len(f.Protocols))
 			for i, p := range f.Protocols {
@@ -619,10 +624,6 @@ var alwaysRefused = []refusedGroup{
 // allowed: no socket the sandbox can create needs them.
 var netOffRefused = []string{"connect", "bind", "listen", "accept", "accept4"}
 
-// brokered are the calls that name an address; with the unix-socket
-// broker they go to permc.
-var brokered = []string{"connect", "bind", "sendmsg"}
-
 // SyscallPolicy returns the syscall rules for a network mode. unixBroker
 // says the profile allowlists unix_sockets (served by a broker);
 // allowAllUnix is dangerously_allow_all_unix_sockets, which wins over the
@@ -655,7 +656,7 @@ func SyscallPolicy(mode NetMode, unixBroker bool, allowAllUnix bool) SyscallRule
 	}
 	rules["clone"] = cloneRule()
 	rules["ioctl"] = ioctlRule()
-	rules["socket"] = socketRule(r.Families, r.OtherFamilies)
+	rules["socket"] = socketRule(r)
 	rules["socketpair"] = socketpairRule(r)
 	for _, s := range addressRules(mode, r.UnixSockets) {
 		rules[s.Name] = s
@@ -705,7 +706,7 @@ func familyRules(mode NetMode, unix UnixSockets) ([]FamilyRule, SyscallVerdict) 
 	case UnixAll:
 		unixRule.Why = "dangerously_allow_all_unix_sockets"
 	case UnixBroker:
-		unixRule.Why = "unix_sockets allowlist: addresses go to the broker"
+		unixRule.Why = "unix_sockets allowlist: stream and seqpacket only; connect goes to the broker"
 	}
 	vsock := FamilyRule{Family: AFVsock, Why: "AF_VSOCK reaches the hypervisor host (a known escape on WSL)"}
 
@@ -757,8 +758,43 @@ func familyCases(fams []FamilyRule) []ArgCase {
 	return cs
 }
 
-func socketRule(fams []FamilyRule, others SyscallVerdict) SyscallRule {
-	return SyscallRule{Name: "socket", Cases: familyCases(fams), Default: others}
+// socketRule applies the family table; with the broker, unix sockets are
+// stream and seqpacket only.
+func socketRule(r SyscallRules) SyscallRule {
+	if r.UnixSockets != UnixBroker {
+		return SyscallRule{Name: "socket", Cases: familyCases(r.Families), Default: r.OtherFamilies}
+	}
+	cs := unixTypeCases(allow("unix_sockets allowlist: connect goes to the broker"))
+	return SyscallRule{Name: "socket", Cases: append(cs, familyCases(otherFamilies(r.Families))...),
+		Default: r.OtherFamilies}
+}
+
+// unixTypeCases allows AF_UNIX stream and seqpacket sockets with verdict
+// ok and refuses the other types: a datagram socket (SOCK_RAW is one too,
+// for AF_UNIX) can address any host socket with sendto.
+func unixTypeCases(ok SyscallVerdict) []ArgCase {
+	unix := eq32(0, uint32(AFUnix), "family == AF_UNIX")
+	typ := func(t uint32, name string) ArgCond {
+		return ArgCond{Arg: 1, Op: ArgMaskedEq32, Mask: ^SockFlagBits, Value: t,
+			What: "type without SOCK_NONBLOCK|SOCK_CLOEXEC == " + name}
+	}
+	return []ArgCase{
+		{When: []ArgCond{unix, typ(SockStream, "SOCK_STREAM")}, Verdict: ok},
+		{When: []ArgCond{unix, typ(SockSeqpacket, "SOCK_SEQPACKET")}, Verdict: ok},
+		{When: []ArgCond{unix}, Verdict: refuse(EPERM,
+			"a datagram unix socket can address any host socket with sendto")},
+	}
+}
+
+// otherFamilies is fams without AF_UNIX.
+func otherFamilies(fams []FamilyRule) []FamilyRule {
+	var rest []FamilyRule
+	for _, f := range fams {
+		if f.Family != AFUnix {
+			rest = append(rest, f)
+		}
+	}
+	return rest
 }
 
 // socketpairRule allows AF_UNIX stream and seqpacket pairs in every mode; a
@@ -766,29 +802,14 @@ func socketRule(fams []FamilyRule, others SyscallVerdict) SyscallRule {
 // socket with sendto, so it is refused unless every unix socket is.
 // Other families follow the socket family table.
 func socketpairRule(r SyscallRules) SyscallRule {
-	unix := eq32(0, uint32(AFUnix), "family == AF_UNIX")
-	typ := func(t uint32, name string) ArgCond {
-		return ArgCond{Arg: 1, Op: ArgMaskedEq32, Mask: ^SockFlagBits, Value: t,
-			What: "type without SOCK_NONBLOCK|SOCK_CLOEXEC == " + name}
-	}
 	var cs []ArgCase
 	if r.UnixSockets == UnixAll {
-		cs = append(cs, ArgCase{When: []ArgCond{unix}, Verdict: allow("dangerously_allow_all_unix_sockets")})
+		cs = append(cs, ArgCase{When: []ArgCond{eq32(0, uint32(AFUnix), "family == AF_UNIX")},
+			Verdict: allow("dangerously_allow_all_unix_sockets")})
 	} else {
-		pair := allow("a connected pair reaches no host socket; runtimes use them for children")
-		cs = append(cs,
-			ArgCase{When: []ArgCond{unix, typ(SockStream, "SOCK_STREAM")}, Verdict: pair},
-			ArgCase{When: []ArgCond{unix, typ(SockSeqpacket, "SOCK_SEQPACKET")}, Verdict: pair},
-			ArgCase{When: []ArgCond{unix}, Verdict: refuse(EPERM,
-				"a datagram unix socket can address any host socket with sendto")})
+		cs = unixTypeCases(allow("a connected pair reaches no host socket; runtimes use them for children"))
 	}
-	var rest []FamilyRule
-	for _, f := range r.Families {
-		if f.Family != AFUnix {
-			rest = append(rest, f)
-		}
-	}
-	cs = append(cs, familyCases(rest)...)
+	cs = append(cs, familyCases(otherFamilies(r.Families))...)
 	return SyscallRule{Name: "socketpair", Cases: cs, Default: r.OtherFamilies}
 }
 
@@ -798,17 +819,14 @@ func addressRules(mode NetMode, unix UnixSockets) []SyscallRule {
 	sendtoAddr := []ArgCond{{Arg: 4, Op: ArgNonZero64, What: "dest_addr != NULL"}}
 	switch {
 	case unix == UnixBroker:
-		v := SyscallVerdict{Action: SysNotify, Why: "names a unix address: the broker decides"}
-		for _, n := range brokered {
-			out = append(out, SyscallRule{Name: n, Default: v})
-		}
-		out = append(out, SyscallRule{Name: "sendto",
-			Cases:   []ArgCase{{When: sendtoAddr, Verdict: v}},
-			Default: allow("send on a connected socket")},
-			// Each message names its own address, in memory the broker
-			// would have to walk; glibc falls back to one send per message.
-			SyscallRule{Name: "sendmmsg", Default: refuse(ENOSYS,
-				"sendmmsg can name a unix address per message; libc falls back to sendmsg")})
+		// Only connect reaches another unix socket: the only unix sockets
+		// are stream and seqpacket ones, which ignore the address of
+		// sendto and sendmsg, and bind acts in the sandbox's own view
+		// under its own rules. The filter cannot read the address (it is
+		// in memory), nor which family the descriptor has, so every
+		// connect goes to the broker, which acts on its own copies.
+		out = append(out, SyscallRule{Name: "connect", Default: SyscallVerdict{Action: SysNotify,
+			Why: "the broker connects allowlisted unix sockets, and any other family as the network mode allows"}})
 	case mode == NetOff && unix == UnixPairsOnly:
 		why := "network is off and the only sockets are connected unix pairs"
 		for _, n := range netOffRefused {

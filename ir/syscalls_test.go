@@ -2,32 +2,38 @@ package ir
 
 import "testing"
 
-// With a unix_sockets allowlist, socket(AF_UNIX) is allowed, so every call
-// that can name a unix address must reach the broker or fail: connect,
-// bind, sendto with an address, sendmsg and sendmmsg, in every network
-// mode. A call left allowed would reach any host socket.
+// With a unix_sockets allowlist, the only unix sockets the sandbox can
+// create are stream and seqpacket ones, which ignore the address of sendto
+// and sendmsg; so connect is the one call that reaches another unix
+// socket, and it must go to the broker in every network mode, whatever its
+// arguments. A datagram socket left allowed would reach any host socket
+// with sendto.
 func TestBrokerModeLeavesNoAddressUnchecked(t *testing.T) {
 	const addr = 0x1000 // a non-NULL pointer
-	calls := []struct {
-		name string
-		args [6]uint64
-	}{
-		{"connect", [6]uint64{3, addr, 110}},
-		{"bind", [6]uint64{3, addr, 110}},
-		{"sendto", [6]uint64{3, addr, 1, 0, addr, 110}},
-		{"sendmsg", [6]uint64{3, addr, 0}},
-		{"sendmmsg", [6]uint64{3, addr, 2, 0}},
-	}
 	for _, mode := range []NetMode{NetOff, NetProxied, NetFull} {
 		rules := SyscallPolicy(mode, true, false)
-		for _, c := range calls {
-			r := rules.Rule(c.name)
-			if r == nil {
-				t.Errorf("%s: broker mode has no rule for %s: it is allowed", mode, c.name)
-				continue
+		if rules.UnixSockets != UnixBroker {
+			t.Fatalf("%s: unix sockets are %s, want broker", mode, rules.UnixSockets)
+		}
+		for _, args := range [][6]uint64{{3, addr, 110}, {0, 0, 0}, {1 << 40, addr, 2}} {
+			if v := rules.Rule("connect").Decide(args); v.Action != SysNotify {
+				t.Errorf("%s: connect%v is %s (%s), not brokered", mode, args[:3], v.Action, v.Why)
 			}
-			if v := r.Decide(c.args); v.Action == SysAllow {
-				t.Errorf("%s: %s with an address is allowed (%s), not brokered or refused", mode, c.name, v.Why)
+		}
+		for _, call := range []string{"socket", "socketpair"} {
+			for _, typ := range []uint32{SockStream, SockSeqpacket} {
+				for _, flags := range []uint32{0, 0x800, 0x80000} { // SOCK_NONBLOCK, SOCK_CLOEXEC
+					args := [6]uint64{uint64(AFUnix), uint64(typ | flags)}
+					if v := rules.Rule(call).Decide(args); v.Action != SysAllow {
+						t.Errorf("%s: %s(AF_UNIX, %#x) refused (%s)", mode, call, typ|flags, v.Why)
+					}
+				}
+			}
+			for _, typ := range []uint32{2, 3, 2 | 0x80000, 10} { // SOCK_DGRAM, SOCK_RAW, SOCK_PACKET
+				if v := rules.Rule(call).Decide([6]uint64{uint64(AFUnix), uint64(typ)}); v.Action == SysAllow {
+					t.Errorf("%s: %s(AF_UNIX, %#x) allowed (%s): sendto could address any host socket",
+						mode, call, typ, v.Why)
+				}
 			}
 		}
 	}

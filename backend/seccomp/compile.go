@@ -29,32 +29,10 @@ const (
 func argLo(i uint8) uint32 { return 16 + 8*uint32(i) }
 func argHi(i uint8) uint32 { return 20 + 8*uint32(i) }
 
-// ErrUnixBroker is matched (errors.Is) by the error Compile returns for a
-// policy that allowlists unix_sockets: on Linux those need a broker served
-// through seccomp user notification, which permc does not have yet.
-var ErrUnixBroker = errors.New("seccomp: unix_sockets allowlists need the unix-socket broker, which permc does not have yet")
-
 // ErrUnrestricted is returned for an unrestricted policy
 // (:danger-full-access), which runs without any sandbox and so without a
 // filter.
 var ErrUnrestricted = errors.New("seccomp: the policy is unrestricted; no filter applies")
-
-// UnixBrokerError is ErrUnixBroker with the entries that need the broker,
-// so that a diagnostic can point at them.
-type UnixBrokerError struct {
-	Sockets []ir.UnixSocketRule
-}
-
-func (e *UnixBrokerError) Error() string {
-	paths := make([]string, len(e.Sockets))
-	for i, s := range e.Sockets {
-		paths[i] = s.Path
-	}
-	return ErrUnixBroker.Error() + " (" + strings.Join(paths, ", ") + ")"
-}
-
-// Is makes errors.Is(err, ErrUnixBroker) hold.
-func (e *UnixBrokerError) Is(target error) bool { return target == ErrUnixBroker }
 
 // Compile builds the filter of policy p for one architecture.
 func Compile(p *ir.Policy, arch Arch) (*Program, error) {
@@ -65,13 +43,8 @@ func Compile(p *ir.Policy, arch Arch) (*Program, error) {
 	if p.Unrestricted {
 		return nil, ErrUnrestricted
 	}
-	allowAll := p.Net.DangerouslyAllowAllUnixSockets
-	socks := p.Net.AllowedUnixSockets()
-	if len(socks) > 0 && !allowAll {
-		return nil, &UnixBrokerError{Sockets: socks}
-	}
-
-	rules := ir.SyscallPolicy(p.Net.Mode(), len(socks) > 0, allowAll)
+	rules := ir.SyscallPolicy(p.Net.Mode(), len(p.Net.AllowedUnixSockets()) > 0,
+		p.Net.DangerouslyAllowAllUnixSockets)
 	return compileRules(&rules, arch, abi, newProvenance(p))
 }
 

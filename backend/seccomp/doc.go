@@ -42,6 +42,18 @@
 //     session bus, agents, the journal) can be reached; stream and
 //     seqpacket socketpairs stay allowed, SOCK_NONBLOCK and SOCK_CLOEXEC
 //     masked off the type. dangerously_allow_all_unix_sockets lifts this.
+//   - With a unix_sockets allowlist (the broker): socket(AF_UNIX) is
+//     allowed for SOCK_STREAM and SOCK_SEQPACKET only (datagram and raw
+//     unix sockets still fail with EPERM: sendto could name any host
+//     socket), and every connect returns SECCOMP_RET_USER_NOTIF: the
+//     filter cannot read the address, which is in memory, nor the
+//     descriptor's family. permc's broker (package runtime/linux) copies
+//     the address once, and connects a duplicate of the socket itself:
+//     allowlisted unix sockets only, any other family as the network mode
+//     allows. Stream and seqpacket sockets ignore the address of sendto and
+//     sendmsg, so bind, sendto, sendmsg and sendmmsg need no broker. A
+//     filter with this action must be loaded with [LoadListener], and its
+//     listener served; without a listener, connect fails with ENOSYS.
 //   - Checks on int arguments (families, types, protocols, ioctl requests,
 //     clone flags) read the low 32 bits only, as the kernel does: high bits
 //     a caller sets change nothing.
@@ -104,11 +116,9 @@
 //
 // # Limitations
 //
-//   - unix_sockets allowlists need a broker (seccomp user notification,
-//     with permc connecting on the sandbox's behalf) that does not exist
-//     yet: Compile fails with a [*UnixBrokerError] matching
-//     [ErrUnixBroker], which the enforceability pass reports at the
-//     entries.
+//   - With a unix_sockets allowlist, programs that reach a unix socket
+//     with a datagram socket (syslog(3) to /dev/log, sd_notify) cannot:
+//     their socket call fails with EPERM.
 //   - sendmsg and sendmmsg carry their address inside a structure in
 //     memory, which seccomp cannot read; with the network off they stay
 //     allowed. The sockets they could use are the unix pairs, which are

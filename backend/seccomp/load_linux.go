@@ -22,19 +22,34 @@ import (
 // Other threads of a Go process stay unfiltered until that execve, which
 // replaces them all.
 func Load(raw []byte) error {
+	_, err := load(raw, 0)
+	return err
+}
+
+// LoadListener is Load for a filter that hands calls to a supervisor
+// (SECCOMP_RET_USER_NOTIF, the unix-socket broker's connect): it passes
+// SECCOMP_FILTER_FLAG_NEW_LISTENER and returns the listener descriptor
+// (close-on-exec), which the supervisor must hold and serve. Until it does,
+// a notifying call blocks; once no one holds the listener, it fails with
+// ENOSYS. The caller must close its copy before execve.
+func LoadListener(raw []byte) (int, error) {
+	return load(raw, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER)
+}
+
+func load(raw []byte, flags uintptr) (int, error) {
 	ins, err := Decode(raw)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	filter := make([]unix.SockFilter, len(ins))
 	for i, r := range ins {
 		filter[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
 	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&prog)))
+	fd, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(filter)
 	if errno != 0 {
-		return fmt.Errorf("seccomp: installing the filter: %w", errno)
+		return -1, fmt.Errorf("seccomp: installing the filter: %w", errno)
 	}
-	return nil
+	return int(fd), nil
 }

@@ -449,26 +449,19 @@ func TestReferenceTable(t *testing.T) {
 func TestErrors(t *testing.T) {
 	p := policyFor(ir.NetProxied, false)
 	p.Net.UnixSockets = []ir.UnixSocketRule{{Path: "/run/user/1000/bus", Allow: true}}
-	_, err := Compile(p, X86_64)
-	if !errors.Is(err, ErrUnixBroker) {
-		t.Errorf("unix_sockets allowlist: %v, want ErrUnixBroker", err)
+	if prog := mustCompile(t, p, X86_64); prog.Summary.UnixSockets != ir.UnixBroker {
+		t.Errorf("unix_sockets allowlist: unix sockets %s, want broker", prog.Summary.UnixSockets)
 	}
-	var be *UnixBrokerError
-	if !errors.As(err, &be) || len(be.Sockets) != 1 || be.Sockets[0].Path != "/run/user/1000/bus" {
-		t.Errorf("unix_sockets allowlist: %#v, want a UnixBrokerError naming the entry", err)
-	}
-
 	// A denied entry cancels the allow: nothing needs the broker.
 	p.Net.UnixSockets = append(p.Net.UnixSockets, ir.UnixSocketRule{Path: "/run/user/1000/bus"})
-	if _, err := Compile(p, X86_64); err != nil {
-		t.Errorf("allow and deny of one path: %v", err)
+	if prog := mustCompile(t, p, X86_64); prog.Summary.UnixSockets != ir.UnixPairsOnly {
+		t.Errorf("allow and deny of one path: unix sockets %s, want pairs-only", prog.Summary.UnixSockets)
 	}
-
-	// dangerously_allow_all_unix_sockets needs no broker.
+	// dangerously_allow_all_unix_sockets wins over the broker.
 	p.Net.UnixSockets = p.Net.UnixSockets[:1]
 	p.Net.DangerouslyAllowAllUnixSockets = true
-	if _, err := Compile(p, X86_64); err != nil {
-		t.Errorf("allowlist with allow-all: %v", err)
+	if prog := mustCompile(t, p, X86_64); prog.Summary.UnixSockets != ir.UnixAll {
+		t.Errorf("allowlist with allow-all: unix sockets %s, want all", prog.Summary.UnixSockets)
 	}
 
 	if _, err := Compile(&ir.Policy{Unrestricted: true}, X86_64); !errors.Is(err, ErrUnrestricted) {
