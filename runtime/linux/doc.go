@@ -23,6 +23,20 @@
 // bwrap sets up the namespaces and mounts; if that fails, bwrap is killed
 // before the inner stage gets a Spec.
 //
+// # The unix-socket broker
+//
+// With a unix_sockets allowlist the command's filter sends every connect
+// to permc (seccomp user notification). The inner stage loads that filter
+// last, with SECCOMP_FILTER_FLAG_NEW_LISTENER, reports the listener's
+// descriptor on the status pipe ("L<n>"), and waits for a byte on fdAck;
+// the parent takes a copy with pidfd_getfd (the inner stage is the first
+// child of bwrap's init), starts serving it, and sends the byte; the inner
+// stage closes its copy and execs, so no sandboxed process ever holds the
+// listener. [Broker] says what it connects. It acts on a duplicate of the
+// caller's socket and on its own copy of the address, never with
+// SECCOMP_USER_NOTIF_FLAG_CONTINUE, which would let the kernel read the
+// address again after the check.
+//
 // # The Landlock-only mode
 //
 // With [Launch.Direct] (and [Spec.Direct]) permc starts the inner stage

@@ -82,7 +82,11 @@ func Inner() int {
 	if len(spec.Seccomp) == 0 {
 		return fail(ExitSetup, "sandbox setup: no seccomp filter for this architecture")
 	}
-	if err := seccomp.Load(spec.Seccomp); err != nil {
+	if spec.Broker {
+		if err := handOverListener(spec.Seccomp, status); err != nil {
+			return fail(ExitSetup, "sandbox setup: seccomp: %v", err)
+		}
+	} else if err := seccomp.Load(spec.Seccomp); err != nil {
 		return fail(ExitSetup, "sandbox setup: seccomp: %v", err)
 	}
 	status.Write([]byte("R\x00"))
@@ -92,6 +96,27 @@ func Inner() int {
 		code = ExitNotFound
 	}
 	return fail(code, "cannot execute %s: %v", spec.Argv[0], err)
+}
+
+// handOverListener loads the filter with a listener, tells the parent its
+// descriptor, waits until the parent has taken a copy, and closes its own:
+// the command must never hold the listener, or it could answer for itself.
+func handOverListener(filter []byte, status io.Writer) error {
+	fd, err := seccomp.LoadListener(filter)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if _, err := fmt.Fprintf(status, "L%d\x00", fd); err != nil {
+		return err
+	}
+	ack := os.NewFile(fdAck, "ack")
+	defer ack.Close()
+	var b [1]byte
+	if _, err := io.ReadFull(ack, b[:]); err != nil {
+		return errors.New("permc did not take the listener of its unix-socket broker")
+	}
+	return nil
 }
 
 func readSpec() (*Spec, error) {

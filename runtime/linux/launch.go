@@ -28,6 +28,9 @@ type Launch struct {
 	// gets its Spec; when it fails, the sandbox is killed and Run returns
 	// ExitSetup with its error.
 	Mounted func() error
+	// Broker, when set, serves the filter's connect calls; Spec.Broker
+	// must be set with it.
+	Broker *Broker
 	// Direct runs the inner stage without bubblewrap: the Landlock-only
 	// mode, with no namespace at all. NetNamespace and the mount plan must
 	// be empty; Spec.Direct must be set.

@@ -101,7 +101,7 @@ func (l *Launch) Run() (int, error) {
 	// loader what to load (which could name a folder the sandbox writes)
 	// are kept from it. The command gets its environment from the spec.
 	cmd.Env = loaderSafeEnv(l.Spec.Env)
-	cmd.ExtraFiles = append([]*os.File{p.argsR, p.specR, p.statusW, p.infoW, exe}, l.MountFiles...)
+	cmd.ExtraFiles = append([]*os.File{p.argsR, p.specR, p.statusW, p.infoW, exe, p.ackR}, l.MountFiles...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
@@ -135,12 +135,31 @@ func (l *Launch) Run() (int, error) {
 			}
 		}
 	}
-	spec, _ := json.Marshal(&l.Spec)
-	go writeAndClose(p.specW, spec)
-	statusc := make(chan Status, 1)
-	go func() { statusc <- ReadStatus(status) }()
 	pidc := make(chan int, 1)
 	go func() { pidc <- readChildPid(p.infoR) }()
+	spec, _ := json.Marshal(&l.Spec)
+	go writeAndClose(p.specW, spec)
+	var rest io.Reader = status
+	if l.Broker != nil {
+		init := <-pidc
+		pidc <- init
+		rec, err := status.ReadString(0)
+		if rec == "M\x00" && l.Mounted == nil {
+			rec, err = status.ReadString(0)
+		}
+		if n, ok := strings.CutPrefix(strings.TrimSuffix(rec, "\x00"), "L"); ok && err == nil {
+			if err := l.startBroker(init, n, p.ackW); err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return ExitSetup, err
+			}
+		} else {
+			// An error record, or none: the outcome reads it.
+			rest = io.MultiReader(strings.NewReader(rec), status)
+		}
+	}
+	statusc := make(chan Status, 1)
+	go func() { statusc <- ReadStatus(rest) }()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	werr := forward(cmd.Process, sigs, pidc, done)
@@ -154,8 +173,8 @@ func (l *Launch) Run() (int, error) {
 // sets no_new_privs, applies Landlock and seccomp and execs the command,
 // which is then permc's child.
 func (l *Launch) runDirect() (int, error) {
-	if l.NetNamespace || len(l.MountArgs) > 0 || len(l.MountFiles) > 0 || !l.Spec.Direct {
-		return ExitSetup, errors.New("bug: the Landlock-only mode got namespaces or mounts to set up")
+	if l.NetNamespace || len(l.MountArgs) > 0 || len(l.MountFiles) > 0 || !l.Spec.Direct || l.Broker != nil {
+		return ExitSetup, errors.New("bug: the Landlock-only mode got namespaces, mounts or a broker to set up")
 	}
 	p, err := newPipes()
 	if err != nil {
@@ -282,6 +301,28 @@ func (l *Launch) outcome(werr error, st Status) (int, error) {
 	return ExitSetup, werr
 }
 
+// startBroker takes the seccomp listener the inner stage reported as
+// descriptor n, starts serving it, and lets the inner stage go on.
+func (l *Launch) startBroker(init int, n string, ack *os.File) error {
+	fd, err := strconv.Atoi(n)
+	inner := 0
+	if init > 0 {
+		inner = firstChild(init)
+	}
+	if err != nil || inner == 0 {
+		return fmt.Errorf("sandbox setup: the inner stage's listener %q (pid %d) cannot be found", n, inner)
+	}
+	listener, err := takeListener(inner, fd)
+	if err != nil {
+		return fmt.Errorf("sandbox setup: unix-socket broker: %v", err)
+	}
+	go l.Broker.serve(listener)
+	if _, err := ack.Write([]byte{1}); err != nil {
+		return fmt.Errorf("sandbox setup: unix-socket broker: %v", err)
+	}
+	return nil
+}
+
 // forward relays signals to the sandboxed command until bwrap exits.
 // bwrap's child-pid is the init of the new pid namespace, which the
 // kernel does not let signals from outside reach (it has no handlers):
@@ -329,8 +370,8 @@ func readChildPid(r io.Reader) int {
 	var info struct {
 		ChildPid int `json:"child-pid"`
 	}
-	data, _ := io.ReadAll(r)
-	if err := json.Unmarshal(data, &info); err != nil {
+	// One object, not to EOF: the sandboxed child holds the descriptor too.
+	if err := json.NewDecoder(r).Decode(&info); err != nil {
 		return 0
 	}
 	return info.ChildPid
@@ -342,13 +383,13 @@ func writeAndClose(w *os.File, data []byte) {
 }
 
 type pipes struct {
-	argsR, argsW, specR, specW, statusR, statusW, infoR, infoW *os.File
+	argsR, argsW, specR, specW, statusR, statusW, infoR, infoW, ackR, ackW *os.File
 }
 
 func newPipes() (*pipes, error) {
 	var p pipes
 	for _, pair := range [][2]**os.File{{&p.argsR, &p.argsW}, {&p.specR, &p.specW},
-		{&p.statusR, &p.statusW}, {&p.infoR, &p.infoW}} {
+		{&p.statusR, &p.statusW}, {&p.infoR, &p.infoW}, {&p.ackR, &p.ackW}} {
 		r, w, err := os.Pipe()
 		if err != nil {
 			p.closeAll()
@@ -362,13 +403,14 @@ func newPipes() (*pipes, error) {
 // closeChildEnds closes the parent's copies of what the child holds, so
 // the parent sees EOF when the child is done with them.
 func (p *pipes) closeChildEnds() {
-	for _, f := range []*os.File{p.argsR, p.specR, p.statusW, p.infoW} {
+	for _, f := range []*os.File{p.argsR, p.specR, p.statusW, p.infoW, p.ackR} {
 		f.Close()
 	}
 }
 
 func (p *pipes) closeAll() {
-	for _, f := range []*os.File{p.argsR, p.argsW, p.specR, p.specW, p.statusR, p.statusW, p.infoR, p.infoW} {
+	for _, f := range []*os.File{p.argsR, p.argsW, p.specR, p.specW, p.statusR, p.statusW, p.infoR, p.infoW,
+		p.ackR, p.ackW} {
 		if f != nil {
 			f.Close()
 		}

@@ -31,7 +31,8 @@ const (
 	fdStatus     = 5 // the inner stage's status records
 	fdInfo       = 6 // bwrap --info-fd: the sandboxed child's pid
 	fdExe        = 7 // permc itself, executed as /proc/self/fd/7
-	FirstMountFD = 8
+	fdAck        = 8 // the parent's byte: it holds the seccomp listener
+	FirstMountFD = 9
 )
 
 // Spec is what the inner stage needs to finish the sandbox and exec.
@@ -53,6 +54,11 @@ type Spec struct {
 	// empty its capability bounding set; no_new_privs then keeps execve from
 	// gaining anything from it.
 	Direct bool `json:"direct,omitempty"`
+	// Broker says the filter hands connect to permc's broker: the inner
+	// stage loads it with a listener, reports the listener's descriptor
+	// ("L<n>") and waits for the parent's byte on fdAck before it closes
+	// its copy and execs.
+	Broker bool `json:"broker,omitempty"`
 	// Relay, when set, starts the proxy relay before the command.
 	Relay *RelaySpec `json:"relay,omitempty"`
 	// Verbose makes the inner stage say what it applied, on stderr.
@@ -77,7 +83,9 @@ type RelayListener struct {
 	Socket string `json:"socket"` // the proxy's socket name in the directory
 }
 
-// Status records written by the inner stage on fdStatus. "R" means every
+// Status records written by the inner stage on fdStatus. "M" says bwrap's
+// mounts are in place; "L<n>" that the seccomp listener is descriptor n
+// (with a broker only). "R" means every
 // layer is in place and execve is next; "E<code> <message>" is a failure
 // of permc's own or of execve. The descriptor is close-on-exec, so after a
 // successful execve the parent reads EOF. No record at all means bwrap

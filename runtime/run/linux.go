@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -163,23 +164,32 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	if err != nil {
 		return nil, fail(ExitSetup, "%v", err)
 	}
+	mode := o.Policy.Net.Mode()
+	var broker *linux.Broker
+	if socks := o.Policy.Net.AllowedUnixSockets(); len(socks) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
+		paths := make([]string, len(socks))
+		for i, s := range socks {
+			paths[i] = s.Path
+		}
+		broker = linux.NewBroker(paths, mode != ir.NetFull, o.logf)
+	}
 	prepare := func(s *linux.Spec) error {
 		prog, err := seccomp.Compile(o.Policy, arch)
 		if err != nil {
 			return fail(ExitSetup, "%v", err) // seccomp errors name themselves
 		}
-		ll, err := o.landlock(res)
+		ll, err := o.landlock(res, broker)
 		if err != nil {
 			return err
 		}
 		s.Seccomp, s.Landlock = prog.Bytes(), ll
 		return nil
 	}
-	mode := o.Policy.Net.Mode()
 	l := &linux.Launch{
+		Broker:  broker,
 		Prepare: prepare,
 		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir,
-			Pins: res.Pins, Verbose: o.Verbose},
+			Pins: res.Pins, Verbose: o.Verbose, Broker: broker != nil},
 		NetNamespace: mode != ir.NetFull,
 		// The fresh /proc stays read-only whatever the profile grants: a
 		// writable root must not make /proc/sys (host sysctls) writable.
@@ -207,10 +217,20 @@ func freshMountDenies(p *ir.Policy) []bwrap.Mask {
 }
 
 // landlock resolves the policy's Landlock ruleset against the bound roots.
-func (o *Options) landlock(res *bwrap.Resolved) (json.RawMessage, error) {
+// The broker, when there is one, gets the ruleset's TCP connect rule: it
+// connects in the sandbox's place, outside Landlock.
+func (o *Options) landlock(res *bwrap.Resolved, broker *linux.Broker) (json.RawMessage, error) {
 	rs, diags := landlock.Compile(o.Policy)
 	if diags.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "landlock ruleset", Diags: diags}
+	}
+	if broker != nil && slices.Contains(rs.HandledNet, "connect_tcp") {
+		broker.TCPPorts = []uint16{}
+		for _, p := range rs.Ports {
+			if p.Right == "connect_tcp" {
+				broker.TCPPorts = append(broker.TCPPorts, p.Port)
+			}
+		}
 	}
 	lr, diags := landlock.Resolve(rs, res.Binding())
 	if diags.HasErrors() {

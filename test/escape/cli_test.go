@@ -65,7 +65,7 @@ func TestRunRefusesUnenforceableAtItsLine(t *testing.T) {
 	layout(e)
 	probe := filepath.Join(e.ws, "ran")
 	prof := "default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n" +
-		"[permissions.p.network.unix_sockets]\n\"/run/some.sock\" = \"allow\"\n"
+		"[permissions.p.filesystem.\":workspace_roots\"]\n\"**/*.c\" = \"write\"\n"
 	e.expect(e.run(prof, ": > "+probe), expectation{code: 125,
 		has: []string{"profile.toml:5:", "error[unenforceable] (linux)", "nothing ran"}, hostNot: []string{probe}})
 }

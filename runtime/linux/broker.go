@@ -1,0 +1,86 @@
+package linux
+
+import (
+	"path/filepath"
+	"slices"
+)
+
+// Broker connects sockets on the sandbox's behalf. With a unix_sockets
+// allowlist, the command's filter hands every connect to permc (seccomp
+// user notification); the broker copies the address out of the caller
+// once, takes a duplicate of the caller's socket, and connects that
+// duplicate itself, so nothing the caller changes afterwards (the address
+// in its memory, the descriptor in its table) alters what was checked:
+//
+//   - an AF_UNIX socket to a path: only an allowlisted socket, by its
+//     absolute path as the profile names it or as it resolved when the
+//     sandbox started, reopened without following any symbolic link; a
+//     relative path is refused;
+//   - an AF_UNIX socket to an abstract name: only when the sandbox has its
+//     own network namespace, whose abstract names are its own;
+//   - any other family: as asked, but for a TCP socket only to the ports
+//     Landlock would let the sandbox connect to (TCPPorts); the socket
+//     lives in the sandbox's network namespace, which decides what it
+//     reaches.
+//
+// Refusals fail with EACCES, as connecting a socket the caller may not
+// write does.
+type Broker struct {
+	Sockets []BrokerSocket
+	// OwnNetwork says the sandbox has its own network namespace.
+	OwnNetwork bool
+	// TCPPorts, when not nil, are the only ports a TCP socket may connect
+	// to: the Landlock ruleset's connect_tcp rule, which the broker's own
+	// connect is not under.
+	TCPPorts []uint16
+	// Log receives one line per unix-socket decision; nil is quiet.
+	Log func(format string, args ...any)
+}
+
+// BrokerSocket is one allowlisted unix socket.
+type BrokerSocket struct {
+	Path string // as the profile names it, cleaned
+	// Canonical is Path with its directory's symbolic links resolved on
+	// the host before the sandbox starts; Path itself when that fails.
+	Canonical string
+}
+
+// NewBroker resolves the allowlisted paths (absolute) on the host, before
+// anything of the sandbox runs.
+func NewBroker(paths []string, ownNetwork bool, log func(string, ...any)) *Broker {
+	b := &Broker{OwnNetwork: ownNetwork, Log: log}
+	for _, p := range paths {
+		p = filepath.Clean(p)
+		s := BrokerSocket{Path: p, Canonical: p}
+		if c, err := filepath.EvalSymlinks(p); err == nil {
+			s.Canonical = c
+		} else if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+			// The socket does not exist yet; its directory does.
+			s.Canonical = filepath.Join(d, filepath.Base(p))
+		}
+		b.Sockets = append(b.Sockets, s)
+	}
+	return b
+}
+
+// allowed returns the allowlisted socket that path names, absolute and
+// cleaned, or nil.
+func (b *Broker) allowed(path string) *BrokerSocket {
+	for i := range b.Sockets {
+		if s := &b.Sockets[i]; path == s.Path || path == s.Canonical {
+			return s
+		}
+	}
+	return nil
+}
+
+// tcpAllowed reports whether a TCP socket may connect to port.
+func (b *Broker) tcpAllowed(port uint16) bool {
+	return b.TCPPorts == nil || slices.Contains(b.TCPPorts, port)
+}
+
+func (b *Broker) logf(format string, args ...any) {
+	if b.Log != nil {
+		b.Log(format, args...)
+	}
+}
