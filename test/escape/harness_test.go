@@ -78,8 +78,8 @@ func setup() (int, error) {
 	if out, err := build.CombinedOutput(); err != nil {
 		return 1, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	for _, helper := range []string{"int80", "chain"} {
-		cc := exec.Command("gcc", "-O1", "-o", filepath.Join(d, helper), "testdata/"+helper+".c")
+	for _, helper := range []string{"int80", "chain", "flip"} {
+		cc := exec.Command("gcc", "-O1", "-pthread", "-o", filepath.Join(d, helper), "testdata/"+helper+".c")
 		if out, err := cc.CombinedOutput(); err != nil {
 			return 1, fmt.Errorf("gcc: %v\n%s", err, out)
 		}

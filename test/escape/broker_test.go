@@ -1,0 +1,245 @@
+//go:build linux
+
+package escape
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// unixServer listens on the host at addr (a path, or "@name" for an
+// abstract name), answers every connection with reply, and returns addr.
+func (e *env) unixServer(addr, reply string) string {
+	e.t.Helper()
+	l, err := net.Listen("unix", addr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !strings.HasPrefix(addr, "@") {
+		os.Chmod(addr, 0o777)
+	}
+	e.t.Cleanup(func() { l.Close(); os.Remove(addr) })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte(reply + "\n"))
+			c.Close()
+		}
+	}()
+	return addr
+}
+
+// datagramServer binds a datagram socket on the host at path and fails the
+// test if anything ever arrives.
+func (e *env) datagramServer(path string) string {
+	e.t.Helper()
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	os.Chmod(path, 0o777)
+	e.t.Cleanup(func() {
+		// A datagram sent during the run is queued by now.
+		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		buf := make([]byte, 64)
+		if n, _, err := c.ReadFrom(buf); err == nil {
+			e.t.Errorf("the host's datagram socket received %q", buf[:n])
+		}
+		c.Close()
+		os.Remove(path)
+	})
+	return path
+}
+
+// brokerProfile is :workspace with the network set by net ("" for off)
+// and sockets allowlisted.
+func brokerProfile(net string, sockets ...string) string {
+	p := "default_permissions = \"p\"\n\n[permissions.p]\nextends = \":workspace\"\n"
+	switch net {
+	case "full":
+		p += "\n[permissions.p.network]\nenabled = true\n"
+	case "proxied":
+		p += "\n[permissions.p.network]\nenabled = true\n\n[permissions.p.network.domains]\n\"127.0.0.1\" = \"allow\"\n"
+	}
+	p += "\n[permissions.p.network.unix_sockets]\n"
+	for _, s := range sockets {
+		p += fmt.Sprintf("%q = \"allow\"\n", s)
+	}
+	return p
+}
+
+// pyConnect connects a unix stream socket to path and prints what it got,
+// or the error.
+func pyConnect(path string) string {
+	return py + fmt.Sprintf(`'import socket
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(%q)
+    print("GOT", s.recv(64).decode().strip())
+except OSError as e:
+    print("REFUSED", e)'`, path)
+}
+
+const allowedReply = "ALLOWED-SOCKET-OK"
+
+// With a unix_sockets allowlist, permc's broker connects the allowlisted
+// sockets and nothing else, whatever the sandbox does to the paths, the
+// address in its memory or its own descriptors.
+func TestUnixBroker(t *testing.T) {
+	type brokerCase struct {
+		name string
+		run  func(e *env) (string, string) // profile, script
+		want expectation
+	}
+	stamp := func() string { return fmt.Sprint(time.Now().UnixNano()) }
+	refused := expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{marker, allowedReply}}
+	cases := []brokerCase{}
+	for _, mode := range []string{"off", "proxied", "full"} {
+		cases = append(cases, brokerCase{"allowlisted-socket-connects-network-" + mode, func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile(mode, ok), pyConnect(ok)
+		}, expectation{code: 0, has: []string{"GOT " + allowedReply}}})
+	}
+	for _, mode := range []string{"off", "proxied", "full"} {
+		for _, dir := range []string{"/tmp", "/run"} {
+			cases = append(cases, brokerCase{"host-socket-in-" + dir[1:] + "-refused-network-" + mode, func(e *env) (string, string) {
+				ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+				other := e.unixServer(filepath.Join(dir, "permc-escape-"+stamp()+".sock"), marker)
+				return brokerProfile(mode, ok), pyConnect(other)
+			}, refused})
+		}
+		cases = append(cases, brokerCase{"datagram-host-socket-unreachable-network-" + mode, func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			log := e.datagramServer(filepath.Join("/tmp", "permc-escape-"+stamp()+".dgram"))
+			return brokerProfile(mode, ok), py + fmt.Sprintf(`'import socket
+for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
+    try:
+        s = socket.socket(socket.AF_UNIX, typ)
+    except OSError as e:
+        print("SOCKET", typ, e); continue
+    for how in ("sendto", "sendmsg", "connect"):
+        try:
+            if how == "sendto": s.sendto(b"x", %[1]q)
+            elif how == "sendmsg": s.sendmsg([b"x"], [], 0, %[1]q)
+            else: s.connect(%[1]q); s.send(b"x")
+            print("SENT", how)
+        except OSError as e:
+            print("REFUSED", how, e)'`, log)
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"SENT"}}})
+	}
+	cases = append(cases,
+		brokerCase{"other-socket-in-the-same-folder-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			other := e.unixServer(filepath.Join(e.outside, "other.sock"), marker)
+			e.extra = []string{"-v"}
+			return brokerProfile("", ok), pyConnect(other)
+		}, expectation{code: 0, has: []string{"REFUSED", "not in the unix_sockets allowlist"}, hasNot: []string{marker}}},
+
+		brokerCase{"datagram-socket-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), py + `'import socket
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); print("CREATED")
+except OSError as e:
+    print("REFUSED", e)'`
+		}, expectation{code: 0, has: []string{"REFUSED", "Operation not permitted"}, hasNot: []string{"CREATED"}}},
+		brokerCase{"relative-path-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), "cd " + e.outside + " && " + pyConnect("app.sock")
+		}, refused},
+		brokerCase{"dotdot-spelling-of-the-allowlisted-path-connects", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), pyConnect(e.outside + "/../" + filepath.Base(e.outside) + "/app.sock")
+		}, expectation{code: 0, has: []string{"GOT " + allowedReply}}},
+		brokerCase{"allowlisted-name-replaced-by-a-symlink", func(e *env) (string, string) {
+			e.mkdir(filepath.Join(e.ws, "run"))
+			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
+			other := e.unixServer(filepath.Join(e.outside, "other.sock"), marker)
+			return brokerProfile("", ok), fmt.Sprintf("rm %s && ln -s %s %s && %s", ok, other, ok, pyConnect(ok))
+		}, refused},
+		brokerCase{"allowlisted-folder-replaced-by-a-symlink", func(e *env) (string, string) {
+			e.mkdir(filepath.Join(e.ws, "run"))
+			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
+			e.mkdir(filepath.Join(e.outside, "evil"))
+			e.unixServer(filepath.Join(e.outside, "evil", "app.sock"), marker)
+			return brokerProfile("", ok), fmt.Sprintf("mv %s/run %s/run.old && ln -s %s/evil %s/run && %s",
+				e.ws, e.ws, e.outside, e.ws, pyConnect(ok))
+		}, refused},
+		brokerCase{"address-flipped-while-connecting", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "a.sock"), allowedReply)
+			other := e.unixServer(filepath.Join(e.outside, "b.sock"), marker)
+			return brokerProfile("", ok), fmt.Sprintf("%s/flip %s %s 3000", e.bin, ok, other)
+		}, expectation{code: 0, has: []string{"got " + allowedReply, "connected"}, hasNot: []string{marker}}},
+		brokerCase{"host-abstract-name-refused-network-full", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			name := e.unixServer("@permc-escape-"+stamp(), marker)
+			return brokerProfile("full", ok), pyConnect("\x00" + name[1:])
+		}, refused},
+		brokerCase{"host-abstract-name-unreachable-network-off", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			name := e.unixServer("@permc-escape-"+stamp(), marker)
+			return brokerProfile("", ok), pyConnect("\x00" + name[1:])
+		}, refused},
+		brokerCase{"own-abstract-name-works-network-off", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), py + `'import socket
+l = socket.socket(socket.AF_UNIX); l.bind("\0permc-own"); l.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("\0permc-own")
+a, _ = l.accept(); a.send(b"ABSTRACT-OK"); print(c.recv(16).decode())'`
+		}, expectation{code: 0, has: []string{"ABSTRACT-OK"}}},
+		brokerCase{"own-socket-in-the-workspace-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), py + `'import socket
+l = socket.socket(socket.AF_UNIX); l.bind("own.sock"); l.listen(1)
+c = socket.socket(socket.AF_UNIX)
+try:
+    c.connect("` + e.ws + `/own.sock"); print("CONNECTED")
+except OSError as e:
+    print("REFUSED", e)'`
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"CONNECTED"}}},
+		brokerCase{"tcp-through-the-broker-network-full", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			withListener(e)
+			return brokerProfile("full", ok), py + `'import socket
+s = socket.create_connection(("127.0.0.1", int(open("port").read()))); print(s.recv(64).decode())'`
+		}, expectation{code: 0, has: []string{"HOST-LISTENER"}}},
+		brokerCase{"curl-through-the-relay-network-proxied", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("proxied", ok), fmt.Sprintf("curl -s http://127.0.0.1:%d/", origin(e.t))
+		}, expectation{code: 0, has: []string{"ORIGIN-REACHED"}}},
+		brokerCase{"tcp-port-landlock-refuses-network-proxied", func(e *env) (string, string) {
+			// Landlock lets the sandbox connect only to the relay's ports;
+			// the broker, which connects outside Landlock, must too.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("proxied", ok), py + `'import socket
+try:
+    socket.create_connection(("127.0.0.1", 9)); print("CONNECTED")
+except OSError as e:
+    print("REFUSED", e)'`
+		}, expectation{code: 0, has: []string{"REFUSED", "Permission denied"}, hasNot: []string{"CONNECTED"}}},
+		brokerCase{"no-process-holds-the-listener", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("", ok), pyConnect(ok) + ` && ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -c "seccomp notify"; echo checked`
+		}, expectation{code: 0, has: []string{"GOT " + allowedReply, "\n0\nchecked"}}},
+	)
+	for _, uid := range identities(t) {
+		t.Run(idName(uid), func(t *testing.T) {
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					e := newEnv(t, uid)
+					layout(e)
+					prof, script := c.run(e)
+					e.expect(e.run(prof, script), c.want)
+				})
+			}
+		})
+	}
+}
