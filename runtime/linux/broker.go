@@ -3,6 +3,7 @@ package linux
 import (
 	"path/filepath"
 	"slices"
+	"sync"
 )
 
 // Broker connects sockets on the sandbox's behalf. With a unix_sockets
@@ -12,10 +13,13 @@ import (
 // duplicate itself, so nothing the caller changes afterwards (the address
 // in its memory, the descriptor in its table) alters what was checked:
 //
-//   - an AF_UNIX socket to a path: only an allowlisted socket, by its
-//     absolute path as the profile names it or as it resolved when the
-//     sandbox started, reopened without following any symbolic link; a
-//     relative path is refused;
+//   - an AF_UNIX socket to a path: an allowlisted socket, by its absolute
+//     path as the profile names it or as it resolved when the sandbox
+//     started, reopened without following any symbolic link; or, when the
+//     sandbox has its own network namespace, a socket a process of the
+//     sandbox bound, found as the sandbox sees the path (a relative path
+//     from its current directory, never above it) and recognised by its
+//     listening socket being in that namespace;
 //   - an AF_UNIX socket to an abstract name: only when the sandbox has its
 //     own network namespace, whose abstract names are its own;
 //   - any other family: as asked, but for a TCP socket only to the ports
@@ -35,6 +39,12 @@ type Broker struct {
 	TCPPorts []uint16
 	// Log receives one line per unix-socket decision; nil is quiet.
 	Log func(format string, args ...any)
+
+	// diag is a sock_diag socket in the sandbox's network namespace (when
+	// it has its own), or -1: it tells the sandbox's own sockets apart.
+	diag    int
+	diagMu  sync.Mutex
+	diagSeq uint32
 }
 
 // BrokerSocket is one allowlisted unix socket.
@@ -48,7 +58,7 @@ type BrokerSocket struct {
 // NewBroker resolves the allowlisted paths (absolute) on the host, before
 // anything of the sandbox runs.
 func NewBroker(paths []string, ownNetwork bool, log func(string, ...any)) *Broker {
-	b := &Broker{OwnNetwork: ownNetwork, Log: log}
+	b := &Broker{OwnNetwork: ownNetwork, Log: log, diag: -1}
 	for _, p := range paths {
 		p = filepath.Clean(p)
 		s := BrokerSocket{Path: p, Canonical: p}

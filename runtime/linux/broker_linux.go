@@ -4,11 +4,14 @@ package linux
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -55,6 +58,53 @@ func takeListener(pid, n int) (int, error) {
 		return -1, fmt.Errorf("descriptor %d of the inner stage is %q, not a seccomp listener", n, link)
 	}
 	return fd, nil
+}
+
+// takeDiag gets the sock_diag socket the inner stage reported as
+// descriptor n of process pid, and checks that it is one, in pid's network
+// namespace and not permc's: it must list only the sandbox's sockets.
+func takeDiag(pid, n int) (int, error) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, fmt.Errorf("opening the inner stage (pid %d): %v", pid, err)
+	}
+	defer unix.Close(pidfd)
+	fd, err := unix.PidfdGetfd(pidfd, n, 0)
+	if err != nil {
+		return -1, fmt.Errorf("taking the sock_diag socket from the inner stage: %v", err)
+	}
+	if err := checkDiag(fd, pid); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+func checkDiag(fd, pid int) error {
+	dom, err1 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	proto, err2 := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	if err1 != nil || err2 != nil || dom != unix.AF_NETLINK || proto != unix.NETLINK_SOCK_DIAG {
+		return errors.New("the inner stage's sock_diag descriptor is not a sock_diag socket")
+	}
+	ns, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS)
+	if err != nil {
+		return fmt.Errorf("the network namespace of the sock_diag socket: %v", err)
+	}
+	defer unix.Close(ns)
+	var sock, sandbox, own unix.Stat_t
+	if err := unix.Fstat(ns, &sock); err != nil {
+		return err
+	}
+	if err := unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/net", &sandbox); err != nil {
+		return err
+	}
+	if err := unix.Stat("/proc/self/ns/net", &own); err != nil {
+		return err
+	}
+	if sock.Ino != sandbox.Ino || sock.Dev != sandbox.Dev || sock.Ino == own.Ino {
+		return errors.New("the sock_diag socket is not in the sandbox's own network namespace")
+	}
+	return nil
 }
 
 // serve answers the listener's notifications until no process is left
@@ -128,9 +178,23 @@ func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
 			return unix.EFAULT
 		}
 	}
+	// A path that is not allowlisted may still name a socket of the
+	// sandbox's own, which only its view of the file system can find.
+	view := -1
+	if name, ok := unixPath(addr); ok && b.diag >= 0 && b.allowed(filepath.Clean(name)) == nil {
+		dir := "root"
+		if !filepath.IsAbs(name) {
+			dir = "cwd"
+		}
+		if v, err := unix.Open("/proc/"+strconv.Itoa(int(req.Pid))+"/"+dir,
+			unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			view = v
+			defer unix.Close(view)
+		}
+	}
 	// The pid named the caller only if its call is still pending: checked
-	// after every use of the pid, so a reused pid cannot lend its memory
-	// or descriptors.
+	// after every use of the pid, so a reused pid cannot lend its memory,
+	// descriptors or view.
 	id := req.ID
 	if err := ioctlPtr(listener, unix.SECCOMP_IOCTL_NOTIF_ID_VALID, unsafe.Pointer(&id)); err != nil {
 		return unix.ESRCH
@@ -160,20 +224,34 @@ func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
 		}
 		return rawConnect(sock, addr)
 	}
+	name, _ := unixPath(addr)
+	return b.connectPath(sock, name, view)
+}
+
+// unixPath is the path an AF_UNIX address names, if it names one.
+func unixPath(addr []byte) (string, bool) {
+	if len(addr) <= 2 || nativeFamily(addr) != unix.AF_UNIX || addr[2] == 0 {
+		return "", false
+	}
+	path := addr[2:]
 	if i := bytes.IndexByte(path, 0); i >= 0 {
 		path = path[:i]
 	}
-	return b.connectPath(sock, string(path))
+	return string(path), true
 }
 
-// connectPath connects sock to the allowlisted socket at name.
-func (b *Broker) connectPath(sock int, name string) unix.Errno {
-	if !filepath.IsAbs(name) {
-		b.logf("unix socket: connect to relative path %q refused: allowlisted sockets are reached by absolute path", name)
-		return unix.EACCES
+// connectPath connects sock to the socket at name: an allowlisted one, or
+// one of the sandbox's own, found through view (the caller's root or
+// current directory, or -1).
+func (b *Broker) connectPath(sock int, name string, view int) unix.Errno {
+	var s *BrokerSocket
+	if filepath.IsAbs(name) {
+		s = b.allowed(filepath.Clean(name))
 	}
-	s := b.allowed(filepath.Clean(name))
 	if s == nil {
+		if view >= 0 {
+			return b.connectOwn(sock, name, view)
+		}
 		b.logf("unix socket: connect to %s refused: not in the unix_sockets allowlist", name)
 		return unix.EACCES
 	}
@@ -199,6 +277,112 @@ func (b *Broker) connectPath(sock int, name string) unix.Errno {
 	errno := rawConnect(sock, unixAddr("/proc/self/fd/"+strconv.Itoa(o)))
 	b.logf("unix socket: connect to %s (%s): %s", name, s.Canonical, errnoText(errno))
 	return errno
+}
+
+// connectOwn connects sock to the socket at name as the sandbox sees it,
+// if a process of the sandbox bound it: its listening socket is then in the
+// sandbox's own network namespace, which only the sandbox's processes
+// use. A host program's socket, wherever it lies, is not.
+func (b *Broker) connectOwn(sock int, name string, view int) unix.Errno {
+	o, err := unix.Openat2(view, strings.TrimLeft(name, "/"), &unix.OpenHow{
+		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+	if err != nil {
+		var errno unix.Errno
+		if !errors.As(err, &errno) {
+			errno = unix.EACCES
+		}
+		return errno
+	}
+	defer unix.Close(o)
+	var st unix.Stat_t
+	if err := unix.Fstat(o, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return unix.ECONNREFUSED
+	}
+	own, err := b.ownSocket(st.Dev, st.Ino)
+	if err != nil || !own {
+		why := "not in the unix_sockets allowlist, and not bound inside the sandbox"
+		if err != nil {
+			why = fmt.Sprintf("not in the unix_sockets allowlist (%v)", err)
+		}
+		b.logf("unix socket: connect to %s refused: %s", name, why)
+		return unix.EACCES
+	}
+	return rawConnect(sock, unixAddr("/proc/self/fd/"+strconv.Itoa(o)))
+}
+
+// Netlink sock_diag, for unix sockets (linux/unix_diag.h).
+const (
+	udiagShowVFS = 0x2
+	unixDiagVFS  = 1
+)
+
+// ownSocket reports whether a unix socket bound to the file (dev, ino) is
+// in the sandbox's network namespace, by a dump through the sock_diag
+// socket the inner stage made there. The dump names files by a 32-bit
+// inode number: a file whose number does not fit is never the sandbox's.
+func (b *Broker) ownSocket(dev, ino uint64) (bool, error) {
+	if ino > 0xffffffff {
+		return false, nil
+	}
+	b.diagMu.Lock()
+	defer b.diagMu.Unlock()
+	b.diagSeq++
+	req := make([]byte, unix.NLMSG_HDRLEN+24)
+	ne := binary.NativeEndian
+	ne.PutUint32(req[0:], uint32(len(req)))
+	ne.PutUint16(req[4:], unix.SOCK_DIAG_BY_FAMILY)
+	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	ne.PutUint32(req[8:], b.diagSeq)
+	body := req[unix.NLMSG_HDRLEN:]
+	body[0] = unix.AF_UNIX
+	ne.PutUint32(body[4:], 0xffffffff) // every state
+	ne.PutUint32(body[12:], udiagShowVFS)
+	if err := unix.Sendto(b.diag, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return false, err
+	}
+	wantMajor, wantMinor := unix.Major(dev), unix.Minor(dev)
+	found := false
+	buf := make([]byte, 32<<10)
+	for {
+		n, _, err := unix.Recvfrom(b.diag, buf, 0)
+		if err != nil {
+			return false, err
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			return false, err
+		}
+		for _, m := range msgs {
+			if m.Header.Seq != b.diagSeq {
+				continue
+			}
+			switch m.Header.Type {
+			case unix.NLMSG_DONE:
+				return found, nil
+			case unix.NLMSG_ERROR:
+				return false, errors.New("sock_diag refused the dump")
+			}
+			if len(m.Data) < 16 {
+				continue
+			}
+			// struct unix_diag_msg (16 bytes), then attributes.
+			for a := m.Data[16:]; len(a) >= 4; {
+				l, t := int(ne.Uint16(a[0:])), ne.Uint16(a[2:])
+				if l < 4 || l > len(a) {
+					break
+				}
+				if v := a[4:l]; t == unixDiagVFS && len(v) >= 8 {
+					// udiag_vfs_ino, then udiag_vfs_dev as the kernel
+					// keeps it (major << 20 | minor).
+					vino, vdev := ne.Uint32(v[0:]), ne.Uint32(v[4:])
+					if uint64(vino) == ino && vdev>>20 == wantMajor && vdev&0xfffff == wantMinor {
+						found = true
+					}
+				}
+				a = a[min((l+3)&^3, len(a)):]
+			}
+		}
+	}
 }
 
 func errnoText(e unix.Errno) string {

@@ -69,6 +69,14 @@ func Inner() int {
 	if err := closeInherited(); err != nil {
 		return fail(ExitSetup, "sandbox setup: %v", err)
 	}
+	// The broker's view of the sandbox's own unix sockets: made before any
+	// filter, which would refuse it.
+	diag := -1
+	if spec.Broker {
+		if diag, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG); err != nil {
+			return fail(ExitSetup, "sandbox setup: sock_diag socket: %v", err)
+		}
+	}
 	if spec.Relay != nil {
 		if err := startRelay(spec.Relay); err != nil {
 			return fail(ExitSetup, "sandbox setup: proxy relay: %v", err)
@@ -83,7 +91,7 @@ func Inner() int {
 		return fail(ExitSetup, "sandbox setup: no seccomp filter for this architecture")
 	}
 	if spec.Broker {
-		if err := handOverListener(spec.Seccomp, status); err != nil {
+		if err := handOverListener(spec.Seccomp, diag, status); err != nil {
 			return fail(ExitSetup, "sandbox setup: seccomp: %v", err)
 		}
 	} else if err := seccomp.Load(spec.Seccomp); err != nil {
@@ -99,15 +107,18 @@ func Inner() int {
 }
 
 // handOverListener loads the filter with a listener, tells the parent its
-// descriptor, waits until the parent has taken a copy, and closes its own:
-// the command must never hold the listener, or it could answer for itself.
-func handOverListener(filter []byte, status io.Writer) error {
+// descriptor and diag's (a sock_diag socket in the sandbox's network
+// namespace), waits until the parent has taken copies, and closes its
+// own: the command must never hold the listener, or it could answer for
+// itself.
+func handOverListener(filter []byte, diag int, status io.Writer) error {
+	defer unix.Close(diag)
 	fd, err := seccomp.LoadListener(filter)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	if _, err := fmt.Fprintf(status, "L%d\x00", fd); err != nil {
+	if _, err := fmt.Fprintf(status, "L%d %d\x00", fd, diag); err != nil {
 		return err
 	}
 	ack := os.NewFile(fdAck, "ack")

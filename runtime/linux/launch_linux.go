@@ -303,18 +303,25 @@ func (l *Launch) outcome(werr error, st Status) (int, error) {
 
 // startBroker takes the seccomp listener the inner stage reported as
 // descriptor n, starts serving it, and lets the inner stage go on.
-func (l *Launch) startBroker(init int, n string, ack *os.File) error {
-	fd, err := strconv.Atoi(n)
+func (l *Launch) startBroker(init int, rec string, ack *os.File) error {
+	var fd, diag int
+	_, err := fmt.Sscanf(rec, "%d %d", &fd, &diag)
 	inner := 0
 	if init > 0 {
 		inner = firstChild(init)
 	}
 	if err != nil || inner == 0 {
-		return fmt.Errorf("sandbox setup: the inner stage's listener %q (pid %d) cannot be found", n, inner)
+		return fmt.Errorf("sandbox setup: the inner stage's listener %q (pid %d) cannot be found", rec, inner)
 	}
 	listener, err := takeListener(inner, fd)
 	if err != nil {
 		return fmt.Errorf("sandbox setup: unix-socket broker: %v", err)
+	}
+	if l.Broker.OwnNetwork {
+		if l.Broker.diag, err = takeDiag(inner, diag); err != nil {
+			unix.Close(listener)
+			return fmt.Errorf("sandbox setup: unix-socket broker: %v", err)
+		}
 	}
 	go l.Broker.serve(listener)
 	if _, err := ack.Write([]byte{1}); err != nil {

@@ -90,6 +90,19 @@ except OSError as e:
 
 const allowedReply = "ALLOWED-SOCKET-OK"
 
+// ownSocketScript binds a socket in the workspace and connects to it by
+// absolute and by relative path.
+func ownSocketScript(e *env) string {
+	return py + `'import socket
+l = socket.socket(socket.AF_UNIX); l.bind("own.sock"); l.listen(2)
+for name, reply in (("` + e.ws + `/own.sock", b"OWN-ABS"), ("own.sock", b"OWN-REL")):
+    c = socket.socket(socket.AF_UNIX)
+    try:
+        c.connect(name); a, _ = l.accept(); a.send(reply); print(c.recv(16).decode())
+    except OSError as e:
+        print("REFUSED", name, e)'`
+}
+
 // With a unix_sockets allowlist, permc's broker connects the allowlisted
 // sockets and nothing else, whatever the sandbox does to the paths, the
 // address in its memory or its own descriptors.
@@ -195,16 +208,54 @@ l = socket.socket(socket.AF_UNIX); l.bind("\0permc-own"); l.listen(1)
 c = socket.socket(socket.AF_UNIX); c.connect("\0permc-own")
 a, _ = l.accept(); a.send(b"ABSTRACT-OK"); print(c.recv(16).decode())'`
 		}, expectation{code: 0, has: []string{"ABSTRACT-OK"}}},
-		brokerCase{"own-socket-in-the-workspace-refused", func(e *env) (string, string) {
+		brokerCase{"own-socket-connects-network-off", func(e *env) (string, string) {
 			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
-			return brokerProfile("", ok), py + `'import socket
-l = socket.socket(socket.AF_UNIX); l.bind("own.sock"); l.listen(1)
-c = socket.socket(socket.AF_UNIX)
-try:
-    c.connect("` + e.ws + `/own.sock"); print("CONNECTED")
-except OSError as e:
-    print("REFUSED", e)'`
-		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"CONNECTED"}}},
+			return brokerProfile("", ok), ownSocketScript(e)
+		}, expectation{code: 0, has: []string{"OWN-ABS", "OWN-REL"}, hasNot: []string{"REFUSED"}}},
+		brokerCase{"own-socket-connects-network-proxied", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("proxied", ok), ownSocketScript(e)
+		}, expectation{code: 0, has: []string{"OWN-ABS", "OWN-REL"}, hasNot: []string{"REFUSED"}}},
+		brokerCase{"own-socket-refused-network-full", func(e *env) (string, string) {
+			// Without a network namespace of its own, nothing tells the
+			// sandbox's sockets from the host's.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("full", ok), ownSocketScript(e)
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"OWN-ABS", "OWN-REL"}}},
+		brokerCase{"host-socket-in-the-workspace-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			other := e.unixServer(filepath.Join(e.ws, "host.sock"), marker)
+			return brokerProfile("", ok), pyConnect(other) + " && " + pyConnect("host.sock")
+		}, refused},
+		brokerCase{"own-socket-swapped-for-a-host-one", func(e *env) (string, string) {
+			// The sandbox binds its own socket, then moves a link to a host
+			// socket into its place, over and over, while connecting: what
+			// the broker checked must be what it connects.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			other := e.unixServer(filepath.Join(e.outside, "other.sock"), marker)
+			return brokerProfile("", ok), py + fmt.Sprintf(`'import os, socket, threading
+l = socket.socket(socket.AF_UNIX); l.bind("own.sock"); l.listen(64)
+os.symlink(%q, "link.tmp")
+def serve():
+    while True:
+        a, _ = l.accept(); a.send(b"OWN"); a.close()
+threading.Thread(target=serve, daemon=True).start()
+stop = False
+def swap():
+    while not stop:
+        os.rename("own.sock", "own.bak"); os.symlink(%q, "own.sock"); os.remove("own.sock"); os.rename("own.bak", "own.sock")
+threading.Thread(target=swap, daemon=True).start()
+got = set()
+for i in range(1500):
+    c = socket.socket(socket.AF_UNIX)
+    try:
+        c.connect("own.sock"); got.add(c.recv(64).decode().strip())
+    except OSError as e:
+        got.add("REFUSED")
+    c.close()
+stop = True
+print(sorted(got))'`, other, other)
+		}, expectation{code: 0, has: []string{"OWN"}, hasNot: []string{marker}}},
 		brokerCase{"tcp-through-the-broker-network-full", func(e *env) (string, string) {
 			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
 			withListener(e)
