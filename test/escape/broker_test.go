@@ -148,6 +148,24 @@ for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
             print("REFUSED", how, e)'`, log)
 		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"SENT"}}})
 	}
+	// Without an allowlist no unix socket of the host is reachable either,
+	// in any network mode, by any call that names one.
+	for _, mode := range []string{"off", "proxied", "full"} {
+		cases = append(cases, brokerCase{"host-sockets-unreachable-without-allowlist-network-" + mode, func(e *env) (string, string) {
+			stream := e.unixServer(filepath.Join("/run", "permc-escape-"+stamp()+".sock"), marker)
+			dgram := e.datagramServer(filepath.Join("/tmp", "permc-escape-"+stamp()+".dgram"))
+			return brokerProfile(mode), py + fmt.Sprintf(`'import socket
+for typ in (socket.SOCK_STREAM, socket.SOCK_DGRAM, socket.SOCK_SEQPACKET):
+    for how, to in (("connect", %[1]q), ("sendto", %[2]q), ("sendmsg", %[2]q)):
+        try:
+            s = socket.socket(socket.AF_UNIX, typ)
+            if how == "connect": s.connect(to); print("GOT", s.recv(64))
+            elif how == "sendto": s.sendto(b"x", to); print("SENT", how)
+            else: s.sendmsg([b"x"], [], 0, to); print("SENT", how)
+        except OSError as e:
+            print("REFUSED", typ, how, e)'`, stream, dgram)
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"GOT", "SENT", marker}}})
+	}
 	cases = append(cases,
 		brokerCase{"other-socket-in-the-same-folder-refused", func(e *env) (string, string) {
 			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
