@@ -92,6 +92,7 @@ var sections = []section{
 	{"seccomp", "seccomp", (*bench).seccomp},
 	{"landlock", "Landlock", (*bench).landlock},
 	{"proxy", "Proxy", (*bench).proxy},
+	{"broker", "Unix-socket broker", (*bench).broker},
 }
 
 func sectionNames() []string {
