@@ -108,42 +108,61 @@ func checkDiag(fd, pid int) error {
 }
 
 // serve answers the listener's notifications until no process is left
-// under the filter, then closes it. Each call is answered on its own
-// goroutine: a connect can block.
+// under the filter, then closes it. It waits in Go's network poller, so no
+// thread sits blocked in a system call while the handler of the last
+// notification wants to run, and answers each call on its own goroutine:
+// a connect can block.
 func (b *Broker) serve(listener int) {
-	defer unix.Close(listener)
 	arch, _ := seccomp.NativeArch()
 	audit := arch.ABI().AuditArch
+	unix.SetNonblock(listener, true)
+	f := os.NewFile(uintptr(listener), "seccomp-listener")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
 	for {
-		fds := []unix.PollFd{{Fd: int32(listener), Events: unix.POLLIN}}
-		if _, err := unix.Poll(fds, -1); err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return
-		}
-		if fds[0].Revents&unix.POLLIN == 0 {
-			return // POLLHUP: the sandbox is gone
-		}
 		var req seccompNotif
-		if err := ioctlPtr(listener, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&req)); err != nil {
-			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
-				continue // the caller was interrupted before we got its call
+		done := false
+		err := rc.Read(func(fd uintptr) bool {
+			// SECCOMP_IOCTL_NOTIF_RECV blocks whatever the descriptor's
+			// flags: ask first whether a call is pending.
+			fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			if n, err := unix.Poll(fds, 0); err != nil || n == 0 {
+				return false
 			}
+			if fds[0].Revents&unix.POLLIN == 0 {
+				done = true // POLLHUP: the sandbox is gone
+				return true
+			}
+			req = seccompNotif{}
+			if err := ioctlPtr(int(fd), unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&req)); err != nil {
+				// ENOENT: the caller was interrupted before we got its call.
+				req.ID = 0
+			}
+			return true
+		})
+		if err != nil || done {
 			return
 		}
-		go func() {
+		if req.ID == 0 && req.Pid == 0 {
+			continue
+		}
+		// Control keeps the descriptor open (a Close waits) while the
+		// handler uses it, so its number cannot name another file by then.
+		go rc.Control(func(fd uintptr) {
 			errno := unix.ENOSYS
 			if req.Arch == audit && int(req.Nr) == unix.SYS_CONNECT {
-				errno = b.connect(listener, &req)
+				errno = b.connect(int(fd), &req)
 			}
 			resp := seccompNotifResp{ID: req.ID}
 			if errno != 0 {
 				resp.Error = -int32(errno)
 			}
 			// ENOENT: the caller went away meanwhile.
-			ioctlPtr(listener, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
-		}()
+			ioctlPtr(int(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
+		})
 	}
 }
 
