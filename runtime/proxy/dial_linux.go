@@ -6,20 +6,29 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// dialFast connects a non-blocking TCP socket to ap. On loopback the
-// handshake is done when connect(2) returns (it still says EINPROGRESS):
-// the connection is then handed to the net package as it is, where
-// net.Dialer would park the goroutine until the poller reports what is
+// dialFast dials ap with net.Dialer, except that the dialer's Control
+// hook makes the connect(2) itself. On loopback the handshake is done
+// when that call returns, so the dialer's own connect finds the socket
+// connected (EISCONN) and hands the connection over at once: net.Dialer
+// alone would park the goroutine until the poller reports what is
 // already known, a wake-up on another thread in the path of every
-// tunnel's first byte. A connection still in progress is waited for
-// through the poller, bounded by ctx and, when set, the deadline (whose
-// context, a runtime timer, is made only then). handled is false when the
-// socket could not be made, and net.Dialer should try instead.
+// tunnel's first byte. The result is a *net.TCPConn registered with the
+// poller once, where net.FileConn costs a duplicate descriptor, a second
+// registration and a dozen system calls more. A connect still in
+// progress is waited for by net.Dialer, until ctx ends or, when set, the
+// deadline passes: the deadline's timer is armed only then, as an armed
+// timer costs a wake-up of the thread waiting in the poller. Loopback
+// destinations get no keep-alive options (four system calls, and a
+// loopback peer cannot vanish without the kernel closing its end);
+// others get net.Dialer's default. handled is false when ap is not a
+// plain IP address, and net.Dialer should try instead.
 func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net.Conn, handled bool, err error) {
 	a := ap.Addr()
 	if !a.IsValid() || a.Zone() != "" {
@@ -28,90 +37,72 @@ func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net
 	if err := ctx.Err(); err != nil {
 		return nil, true, dialErr(ap, ctxErr(err))
 	}
-	family, sa := unix.AF_INET6, unix.Sockaddr(&unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()})
-	if a.Is4() {
-		family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.As4()}
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var timedOut atomic.Bool
+	var timer *time.Timer
+	d := net.Dialer{Control: func(network, _ string, rc syscall.RawConn) error {
+		pending, err := connectEarly(network, ap, rc)
+		if err == nil && pending && !deadline.IsZero() {
+			timer = time.AfterFunc(time.Until(deadline), func() {
+				timedOut.Store(true)
+				cancel()
+			})
+		}
+		return err
+	}}
+	if a.IsLoopback() {
+		d.KeepAlive = -1
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	c, err = d.DialContext(dctx, "tcp", ap.String())
+	if timer != nil {
+		timer.Stop()
+	}
 	if err != nil {
-		return nil, false, nil
-	}
-	done := false
-	switch err := unix.Connect(fd, sa); err {
-	case nil:
-		done = true
-	case unix.EINPROGRESS, unix.EINTR:
-		if done, err = connected(fd); err != nil {
-			unix.Close(fd)
-			return nil, true, dialErr(ap, err)
+		if c != nil {
+			c.Close()
 		}
-	default:
-		unix.Close(fd)
-		return nil, true, dialErr(ap, os.NewSyscallError("connect", err))
-	}
-	f := os.NewFile(uintptr(fd), "")
-	defer f.Close()
-	if !done {
-		if !deadline.IsZero() {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, deadline)
-			defer cancel()
+		if timedOut.Load() {
+			return nil, true, dialErr(ap, os.ErrDeadlineExceeded)
 		}
-		if err := waitConnected(ctx, f); err != nil {
-			return nil, true, dialErr(ap, err)
+		if e := ctx.Err(); e != nil && !errors.Is(err, e) {
+			return nil, true, dialErr(ap, ctxErr(e))
 		}
-	}
-	// FileConn works on a duplicate; the deferred Close drops the
-	// original descriptor.
-	c, err = net.FileConn(f)
-	if err != nil {
-		return nil, true, dialErr(ap, err)
+		return nil, true, err
 	}
 	return c, true, nil
 }
 
-// connected reports whether a connect in progress has completed, and its
-// error if it failed.
-func connected(fd int) (bool, error) {
-	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return true, os.NewSyscallError("getsockopt", err)
+// connectEarly starts the connection on the socket net.Dialer made
+// (network is "tcp4" or "tcp6", the socket's family) and reports whether
+// it is still in progress, or the error it already failed with.
+func connectEarly(network string, ap netip.AddrPort, rc syscall.RawConn) (pending bool, err error) {
+	var sa unix.Sockaddr
+	if network == "tcp4" {
+		sa = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}
+	} else {
+		sa = &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
 	}
-	if soerr != 0 {
-		return true, os.NewSyscallError("connect", unix.Errno(soerr))
-	}
-	if _, err := unix.Getpeername(fd); err != nil {
-		return false, nil
-	}
-	return true, nil
-}
-
-// waitConnected waits for a connect in progress through the poller.
-func waitConnected(ctx context.Context, f *os.File) error {
-	if dl, ok := ctx.Deadline(); ok {
-		if err := f.SetWriteDeadline(dl); err != nil {
-			return err
+	cerr := rc.Control(func(fd uintptr) {
+		switch e := unix.Connect(int(fd), sa); e {
+		case nil:
+		case unix.EINPROGRESS, unix.EINTR:
+			// Done already (loopback), or not: a second call tells.
+			switch e := unix.Connect(int(fd), sa); e {
+			case nil, unix.EISCONN:
+			case unix.EALREADY, unix.EINPROGRESS, unix.EINTR:
+				pending = true
+			default:
+				err = os.NewSyscallError("connect", e)
+			}
+		default:
+			err = os.NewSyscallError("connect", e)
 		}
-	}
-	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Unix(1, 0)) })
-	defer stop()
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var cerr error
-	err = rc.Write(func(fd uintptr) bool {
-		var done bool
-		done, cerr = connected(int(fd))
-		return done
 	})
-	if err != nil {
-		if e := ctx.Err(); e != nil {
-			return ctxErr(e)
-		}
-		return err
+	if cerr != nil {
+		return false, cerr
 	}
-	return cerr
+	return pending, err
 }
 
 // ctxErr is a context's error as net.Dialer reports it: a deadline is a

@@ -83,16 +83,24 @@
 //
 // # Cost
 //
-// A tunnel's bytes never pass through user space on Linux: each direction
-// is spliced (splice(2) through a 1 MiB pipe, with raw system calls that
-// neither block nor wake the runtime's monitor thread), and a Unix socket
-// that carries a tunnel asks for a 4 MiB send buffer, so the relay's hop
-// does not stall every 208 KiB. Before a tunnel's first byte the proxy
-// does only what the decision needs: no lookup and no timer for an IP
-// literal, no keep-alive options on loopback clients, a dial that does
-// not wait on the poller when connect(2) completes at once (loopback),
-// and the log record written beside the first bytes rather than before
-// them; the goroutine that accepts a connection serves it.
+// On Linux each direction of a tunnel is copied with raw system calls
+// that neither block nor wake the runtime's monitor thread, waiting on
+// the poller: between two TCP connections by read and write through a
+// buffer taken only while bytes are in flight (64 KiB, growing to 4 MiB
+// while reads fill it), which the receiving end handles more cheaply
+// than spliced segments; when a Unix socket is one end, by splice(2)
+// through a 1 MiB pipe, so the bytes never pass through user space. A
+// Unix socket that carries a tunnel asks for a 4 MiB send buffer, so the
+// relay's hop does not stall every 208 KiB. Before a tunnel's first byte
+// the proxy does only what the decision needs: the listeners of Listen
+// hand a connection over once its first bytes are in (TCP_DEFER_ACCEPT),
+// no lookup and no timer for an IP literal, no keep-alive options on
+// loopback clients, a dial that does not wait on the poller when
+// connect(2) completes at once (loopback) and registers the connection
+// with the poller once, and the log record written beside the first
+// bytes rather than before them; the goroutine that accepts a connection
+// serves it. `permc proxy` runs on one P unless GOMAXPROCS is set (see
+// cmd/permc).
 //
 // # Limitations
 //

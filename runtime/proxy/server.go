@@ -429,7 +429,7 @@ func listen(key, rawURL string, nonLoopback bool) (net.Listener, error) {
 	// calls before each connection's first byte, and a loopback peer
 	// cannot vanish without the kernel closing its end. Elsewhere Go's
 	// default.
-	var lc net.ListenConfig
+	lc := net.ListenConfig{Control: deferAccept}
 	if ap.Addr().IsLoopback() {
 		lc.KeepAlive = -1
 	}

@@ -23,9 +23,11 @@ type closeWriter interface {
 // once. It returns the bytes copied each way and the first error other
 // than the closing of a or b.
 //
-// Between *net.TCPConn and *net.UnixConn (stream) on Linux the copies
-// use splice(2) (spliceConns), so payload never passes through user
-// space; other connections are copied with io.Copy. Callers that read
+// On Linux, between two *net.TCPConn the copies are raw reads and writes
+// through a pooled buffer (copyTCP); between a *net.TCPConn or
+// *net.UnixConn (stream) and a *net.UnixConn they use splice(2)
+// (spliceConns), so payload never passes through user space; other
+// connections are copied with io.Copy. Callers that read
 // ahead (a bufio.Reader) must write what they buffered first, and hand
 // Splice the connections themselves, unwrapped.
 func Splice(a, b net.Conn) (aToB, bToA int64, err error) {
@@ -110,7 +112,10 @@ var halfCloseIdle = 2 * time.Minute
 // pipe copies src to dst and half-closes dst at EOF; progress runs after
 // each chunk copied. A read deadline that passes ends the copy quietly.
 func pipe(dst, src net.Conn, closeBoth func(), progress func()) (int64, error) {
-	n, handled, err := spliceConns(dst, src, progress)
+	n, handled, err := copyTCP(dst, src, progress)
+	if !handled {
+		n, handled, err = spliceConns(dst, src, progress)
+	}
 	if !handled {
 		n, err = io.Copy(dst, progressReader{src, progress})
 	}

@@ -102,3 +102,49 @@ func TestIdlePipesBounded(t *testing.T) {
 		t.Errorf("%d of %d pipes closed, want the ones beyond the %d kept", closed, len(ps), maxIdlePipes)
 	}
 }
+
+// TestCopyTCPKinds: copyTCP takes only TCP to TCP; a Unix socket at
+// either end is left to spliceConns, untouched.
+func TestCopyTCPKinds(t *testing.T) {
+	tcp, _ := pair(t, "tcp")
+	unixc, _ := pair(t, "unix")
+	if n, handled, err := copyTCP(tcp, unixc, func() {}); handled || n != 0 || err != nil {
+		t.Errorf("copyTCP from a Unix socket: %d, %v, %v; want it left alone", n, handled, err)
+	}
+	if n, handled, err := copyTCP(unixc, tcp, func() {}); handled || n != 0 || err != nil {
+		t.Errorf("copyTCP to a Unix socket: %d, %v, %v; want it left alone", n, handled, err)
+	}
+}
+
+// TestCopyTCPBulk: a copy between TCP connections of several of the
+// largest buffers' worth (through every buffer size on the way) moves
+// every byte in order, counts them, and ends at EOF.
+func TestCopyTCPBulk(t *testing.T) {
+	client, in := pair(t, "tcp")
+	out, server := pair(t, "tcp")
+	size := 3*copyBufSizes[len(copyBufSizes)-1] + 777
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{2}).Read(data)
+	go func() {
+		client.Write(data)
+		client.(closeWriter).CloseWrite()
+	}()
+	var last int64
+	done := make(chan error, 1)
+	go func() {
+		var n int64
+		var err error
+		n, _, err = copyTCP(out, in, func() {})
+		last = n
+		out.(closeWriter).CloseWrite()
+		done <- err
+	}()
+	server.SetReadDeadline(time.Now().Add(20 * time.Second))
+	got, err := io.ReadAll(server)
+	if err != nil || sha256.Sum256(got) != sha256.Sum256(data) {
+		t.Errorf("read %d bytes (%v), want the %d sent", len(got), err, size)
+	}
+	if err := <-done; err != nil || last != int64(size) {
+		t.Errorf("copyTCP: %d bytes, %v; want %d, nil", last, err, size)
+	}
+}
