@@ -822,11 +822,19 @@ func addressRules(mode NetMode, unix UnixSockets) []SyscallRule {
 		// Only connect reaches another unix socket: the only unix sockets
 		// are stream and seqpacket ones, which ignore the address of
 		// sendto and sendmsg, and bind acts in the sandbox's own view
-		// under its own rules. The filter cannot read the address (it is
-		// in memory), nor which family the descriptor has, so every
-		// connect goes to the broker, which acts on its own copies.
+		// under its own rules (its abstract names are its own network
+		// namespace's, but for a fully open network, where bind goes to
+		// the broker too). The filter cannot read the address (it is in
+		// memory), nor which family the descriptor has, so every connect
+		// goes to the broker, which acts on its own copies.
 		out = append(out, SyscallRule{Name: "connect", Default: SyscallVerdict{Action: SysNotify,
 			Why: "the broker connects allowlisted unix sockets, and any other family as the network mode allows"}})
+		if mode == NetFull {
+			// Sharing the host's network namespace, an abstract unix name
+			// the sandbox binds is the host's.
+			out = append(out, SyscallRule{Name: "bind", Default: SyscallVerdict{Action: SysNotify,
+				Why: "with the host's network namespace the broker refuses unix names and binds IP and netlink sockets as the sandbox could"}})
+		}
 	case mode == NetOff && unix == UnixPairsOnly:
 		why := "network is off and the only sockets are connected unix pairs"
 		for _, n := range netOffRefused {

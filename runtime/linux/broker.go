@@ -8,27 +8,33 @@ import (
 
 // Broker connects sockets on the sandbox's behalf. With a unix_sockets
 // allowlist, the command's filter hands every connect to permc (seccomp
-// user notification); the broker copies the address out of the caller
-// once, takes a duplicate of the caller's socket, and connects that
-// duplicate itself, so nothing the caller changes afterwards (the address
-// in its memory, the descriptor in its table) alters what was checked:
+// user notification), and with a fully open network every bind too; the
+// broker copies the address out of the caller once, takes a duplicate of
+// the caller's socket, and acts on that duplicate itself, so nothing the
+// caller changes afterwards (the address in its memory, the descriptor in
+// its table) alters what was checked. Paths are looked up and sockets
+// opened with the caller's credentials (asCaller), never permc's, which
+// may be root's. What it connects:
 //
 //   - an AF_UNIX socket to a path: an allowlisted socket, by its absolute
 //     path as the profile names it or as it resolved when the sandbox
-//     started, reopened without following any symbolic link; or, when the
-//     sandbox has its own network namespace, a socket a process of the
+//     started, reopened without following any symbolic link (runtime/run
+//     refuses an allowlisted socket the sandbox could replace); or, when
+//     the sandbox has its own network namespace, a socket a process of the
 //     sandbox bound, found as the sandbox sees the path (a relative path
-//     from its current directory, never above it) and recognised by its
-//     listening socket being in that namespace;
+//     from its current directory, never above it) and recognised by a
+//     listening socket bound to that very file in that namespace;
 //   - an AF_UNIX socket to an abstract name: only when the sandbox has its
 //     own network namespace, whose abstract names are its own;
-//   - any other family: as asked, but for a TCP socket only to the ports
-//     Landlock would let the sandbox connect to (TCPPorts); the socket
-//     lives in the sandbox's network namespace, which decides what it
-//     reaches.
+//   - an IP socket: as asked, but for TCP only to the ports Landlock would
+//     let the sandbox connect to (TCPPorts); the socket lives in the
+//     sandbox's network namespace, which decides what it reaches;
+//   - any other family: refused, since permc's capabilities would count.
 //
-// Refusals fail with EACCES, as connecting a socket the caller may not
-// write does.
+// What it binds (fully open network only): no unix socket, whose abstract
+// name would be the host's; IP and netlink sockets with the caller's
+// credentials. Refusals fail with EACCES, as the kernel refuses a socket
+// the caller may not write.
 type Broker struct {
 	Sockets []BrokerSocket
 	// OwnNetwork says the sandbox has its own network namespace.

@@ -38,8 +38,12 @@ type seccompNotifResp struct {
 }
 
 // maxSockaddr is sizeof(struct sockaddr_storage): connect refuses longer
-// addresses with EINVAL.
-const maxSockaddr = 128
+// addresses with EINVAL; sizeofSockaddrUn is the most an AF_UNIX address
+// may have.
+const (
+	maxSockaddr      = 128
+	sizeofSockaddrUn = 110
+)
 
 // takeListener gets the listener the inner stage reported as descriptor n of
 // process pid, and checks that it is one.
@@ -107,6 +111,9 @@ func checkDiag(fd, pid int) error {
 	return nil
 }
 
+// maxPending bounds the calls the broker answers at once.
+const maxPending = 256
+
 // serve answers the listener's notifications until no process is left
 // under the filter, then closes it. It waits in Go's network poller, so no
 // thread sits blocked in a system call while the handler of the last
@@ -122,6 +129,7 @@ func (b *Broker) serve(listener int) {
 	if err != nil {
 		return
 	}
+	pending := make(chan struct{}, maxPending)
 	for {
 		var req seccompNotif
 		done := false
@@ -149,12 +157,17 @@ func (b *Broker) serve(listener int) {
 		if req.ID == 0 && req.Pid == 0 {
 			continue
 		}
+		// At most maxPending calls are answered at once: each holds a
+		// thread while its connect blocks, and a few descriptors. Beyond
+		// that, the sandbox's next connect waits for one to end.
+		pending <- struct{}{}
 		// Control keeps the descriptor open (a Close waits) while the
 		// handler uses it, so its number cannot name another file by then.
 		go rc.Control(func(fd uintptr) {
+			defer func() { <-pending }()
 			errno := unix.ENOSYS
-			if req.Arch == audit && int(req.Nr) == unix.SYS_CONNECT {
-				errno = b.connect(int(fd), &req)
+			if req.Arch == audit && (int(req.Nr) == unix.SYS_CONNECT || int(req.Nr) == unix.SYS_BIND) {
+				errno = b.handle(int(fd), &req)
 			}
 			resp := seccompNotifResp{ID: req.ID}
 			if errno != 0 {
@@ -166,8 +179,10 @@ func (b *Broker) serve(listener int) {
 	}
 }
 
-// connect carries out connect(fd, addr, addrlen) for the caller of req.
-func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
+// handle carries out connect(fd, addr, addrlen), or bind with the same
+// arguments, for the caller of req.
+func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
+	bind := int(req.Nr) == unix.SYS_BIND
 	fd := int(int32(req.Args[0]))
 	addrlen := int32(req.Args[2])
 	// The caller's own thread: its descriptor table, if it has one of its
@@ -200,7 +215,13 @@ func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
 	// A path that is not allowlisted may still name a socket of the
 	// sandbox's own, which only its view of the file system can find.
 	view := -1
-	if name, ok := unixPath(addr); ok && b.diag >= 0 && b.allowed(filepath.Clean(name)) == nil {
+	var creds *callerCreds
+	if _, ok := unixPath(addr); ok || bind {
+		if creds, err = readCreds(int(req.Pid)); err != nil {
+			return unix.ESRCH
+		}
+	}
+	if name, ok := unixPath(addr); ok && !bind && b.diag >= 0 && b.allowed(filepath.Clean(name)) == nil {
 		dir := "root"
 		if !filepath.IsAbs(name) {
 			dir = "cwd"
@@ -225,10 +246,23 @@ func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
 		}
 		return unix.EBADF
 	}
-	if domain == unix.AF_INET || domain == unix.AF_INET6 {
+	if bind {
+		return b.bind(sock, domain, addr, creds)
+	}
+	switch domain {
+	case unix.AF_INET, unix.AF_INET6:
 		if port, ok := tcpPort(sock, addr); ok && !b.tcpAllowed(port) {
 			return unix.EACCES // as Landlock's connect_tcp refuses it
 		}
+	case unix.AF_UNIX:
+		if len(addr) > 2 && nativeFamily(addr) == unix.AF_UNIX && len(addr) > sizeofSockaddrUn {
+			return unix.EINVAL // as the kernel answers
+		}
+	default:
+		// permc connects with its own capabilities, which matter to other
+		// families (a netlink socket's multicast groups): never lend them.
+		b.logf("connect on a socket of family %d refused: the broker connects only unix and IP sockets", domain)
+		return unix.EACCES
 	}
 	if domain != unix.AF_UNIX || len(addr) <= 2 || nativeFamily(addr) != unix.AF_UNIX {
 		// The kernel judges the copy against the socket's own family: only
@@ -244,7 +278,29 @@ func (b *Broker) connect(listener int, req *seccompNotif) unix.Errno {
 		return rawConnect(sock, addr)
 	}
 	name, _ := unixPath(addr)
-	return b.connectPath(sock, name, view)
+	// The path is looked up, and the socket's file checked for writing,
+	// with the caller's credentials: permc's may be root's.
+	return asCaller(creds, func() unix.Errno { return b.connectPath(sock, name, view) })
+}
+
+// bind carries out bind, which the filter sends only when the sandbox
+// shares the host's network namespace: there an abstract unix name is the
+// host's, and a sandbox that bound one could pose as the host program
+// that should have (a display server, a bus). Unix sockets are not bound
+// at all: with no network namespace of its own nothing in the sandbox
+// could connect to them either. IP and netlink sockets are bound with the
+// caller's credentials, so a privileged port or a netlink multicast group
+// stays as out of reach as without the broker.
+func (b *Broker) bind(sock, domain int, addr []byte, c *callerCreds) unix.Errno {
+	switch domain {
+	case unix.AF_UNIX:
+		b.logf("unix socket: bind refused: with the network fully open, the sandbox's unix names would be the host's")
+		return unix.EACCES
+	case unix.AF_INET, unix.AF_INET6, unix.AF_NETLINK:
+		return asCaller(c, func() unix.Errno { return rawSockaddrCall(unix.SYS_BIND, sock, addr) })
+	}
+	b.logf("bind on a socket of family %d refused: the broker binds only IP and netlink sockets", domain)
+	return unix.EACCES
 }
 
 // unixPath is the path an AF_UNIX address names, if it names one.
@@ -271,7 +327,7 @@ func (b *Broker) connectPath(sock int, name string, view int) unix.Errno {
 		if view >= 0 {
 			return b.connectOwn(sock, name, view)
 		}
-		b.logf("unix socket: connect to %s refused: not in the unix_sockets allowlist", name)
+		b.logf("unix socket: connect to %q refused: not in the unix_sockets allowlist", name)
 		return unix.EACCES
 	}
 	// Whatever the sandbox changed in a directory it may write, the path
@@ -280,7 +336,7 @@ func (b *Broker) connectPath(sock int, name string, view int) unix.Errno {
 	o, err := unix.Openat2(unix.AT_FDCWD, s.Canonical, &unix.OpenHow{
 		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS})
 	if err != nil {
-		b.logf("unix socket: connect to %s: %s: %v", name, s.Canonical, err)
+		b.logf("unix socket: connect to %q: %s: %v", name, s.Canonical, err)
 		var errno unix.Errno
 		if errors.Is(err, unix.ELOOP) || !errors.As(err, &errno) {
 			return unix.EACCES
@@ -290,11 +346,11 @@ func (b *Broker) connectPath(sock int, name string, view int) unix.Errno {
 	defer unix.Close(o)
 	var st unix.Stat_t
 	if err := unix.Fstat(o, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFSOCK {
-		b.logf("unix socket: connect to %s: %s is not a socket", name, s.Canonical)
+		b.logf("unix socket: connect to %q: %s is not a socket", name, s.Canonical)
 		return unix.ECONNREFUSED
 	}
 	errno := rawConnect(sock, unixAddr("/proc/self/fd/"+strconv.Itoa(o)))
-	b.logf("unix socket: connect to %s (%s): %s", name, s.Canonical, errnoText(errno))
+	b.logf("unix socket: connect to %q (%s): %s", name, s.Canonical, errnoText(errno))
 	return errno
 }
 
@@ -303,11 +359,18 @@ func (b *Broker) connectPath(sock int, name string, view int) unix.Errno {
 // sandbox's own network namespace, which only the sandbox's processes
 // use. A host program's socket, wherever it lies, is not.
 func (b *Broker) connectOwn(sock int, name string, view int) unix.Errno {
+	// An absolute path resolves in the sandbox's root; a relative one from
+	// its current directory, refused if it would leave it (.. above it,
+	// an absolute symlink), since that directory's path is not known here.
+	resolve := uint64(unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS)
+	if !filepath.IsAbs(name) {
+		resolve = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
+	}
 	o, err := unix.Openat2(view, strings.TrimLeft(name, "/"), &unix.OpenHow{
-		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+		Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: resolve})
 	if err != nil {
 		var errno unix.Errno
-		if !errors.As(err, &errno) {
+		if !errors.As(err, &errno) || errno == unix.EXDEV {
 			errno = unix.EACCES
 		}
 		return errno
@@ -323,7 +386,7 @@ func (b *Broker) connectOwn(sock int, name string, view int) unix.Errno {
 		if err != nil {
 			why = fmt.Sprintf("not in the unix_sockets allowlist (%v)", err)
 		}
-		b.logf("unix socket: connect to %s refused: %s", name, why)
+		b.logf("unix socket: connect to %q refused: %s", name, why)
 		return unix.EACCES
 	}
 	return rawConnect(sock, unixAddr("/proc/self/fd/"+strconv.Itoa(o)))
@@ -333,6 +396,7 @@ func (b *Broker) connectOwn(sock int, name string, view int) unix.Errno {
 const (
 	udiagShowVFS = 0x2
 	unixDiagVFS  = 1
+	tcpListen    = 10 // TCP_LISTEN, which unix sockets share
 )
 
 // ownSocket reports whether a unix socket bound to the file (dev, ino) is
@@ -354,7 +418,10 @@ func (b *Broker) ownSocket(dev, ino uint64) (bool, error) {
 	ne.PutUint32(req[8:], b.diagSeq)
 	body := req[unix.NLMSG_HDRLEN:]
 	body[0] = unix.AF_UNIX
-	ne.PutUint32(body[4:], 0xffffffff) // every state
+	// Listening sockets only: a connection the sandbox made to a host
+	// socket has its server side in the sandbox's namespace too, under the
+	// listener's file.
+	ne.PutUint32(body[4:], 1<<tcpListen)
 	ne.PutUint32(body[12:], udiagShowVFS)
 	if err := unix.Sendto(b.diag, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return false, err
@@ -441,11 +508,16 @@ func unixAddr(path string) []byte {
 
 // rawConnect is connect(2) with addr as it is.
 func rawConnect(sock int, addr []byte) unix.Errno {
+	return rawSockaddrCall(unix.SYS_CONNECT, sock, addr)
+}
+
+// rawSockaddrCall is connect(2) or bind(2) with addr as it is.
+func rawSockaddrCall(nr uintptr, sock int, addr []byte) unix.Errno {
 	var p unsafe.Pointer
 	if len(addr) > 0 {
 		p = unsafe.Pointer(&addr[0])
 	}
-	_, _, errno := unix.Syscall(unix.SYS_CONNECT, uintptr(sock), uintptr(p), uintptr(len(addr)))
+	_, _, errno := unix.Syscall(nr, uintptr(sock), uintptr(p), uintptr(len(addr)))
 	return errno
 }
 

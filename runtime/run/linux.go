@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	"github.com/permc/permc/backend/bwrap"
 	"github.com/permc/permc/backend/landlock"
 	"github.com/permc/permc/backend/seccomp"
+	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/runtime/linux"
 )
@@ -41,6 +43,9 @@ func runSandboxed(o *Options) (int, error) {
 	secrets := startRootSecrets(o.Policy, b)
 	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, <-loaded...)
 	if err := o.checkSelfProtection(b, outside); err != nil {
+		return ExitSetup, err
+	}
+	if err := o.checkUnixSockets(b); err != nil {
 		return ExitSetup, err
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
@@ -198,6 +203,43 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		Stdin:      o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	}
 	return l, nil
+}
+
+// checkUnixSockets refuses an allowlisted unix socket that the sandbox
+// could replace: when the socket, its folder or a symlink on its way is
+// writable inside the sandbox, the sandbox (this run, or an earlier one)
+// can put there any socket it can move, such as another program's in
+// /tmp, and the broker would connect it under the allowed name.
+func (o *Options) checkUnixSockets(b ir.Binding) error {
+	if o.Policy.Net.DangerouslyAllowAllUnixSockets {
+		return nil
+	}
+	var dec *ir.Decider
+	var diags diag.List
+	for _, s := range o.Policy.Net.AllowedUnixSockets() {
+		if dec == nil {
+			dec = ir.NewDecider(o.Policy, ir.Linux, b)
+		}
+		for _, p := range resolutionChain(filepath.Clean(s.Path)) {
+			d := dec.Decide(p)
+			if !d.Write {
+				continue
+			}
+			by := ""
+			if d.By != nil {
+				by = " by " + d.By.Origin.String()
+			}
+			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the sandbox%s, "+
+				"so the sandbox could put another socket there under the allowed name; make the folder holding it "+
+				"read-only in the profile (%q = \"read\"), moving the socket to a folder of its own if need be, "+
+				"or allowlist a socket outside every writable root", s.Path, p, by, filepath.Dir(s.Path))
+			break
+		}
+	}
+	if diags.HasErrors() {
+		return &Error{Code: ExitSetup, Msg: "an allowlisted unix socket could be replaced from inside the sandbox", Diags: diags}
+	}
+	return nil
 }
 
 // freshMountDenies masks what the policy denies inside the sandbox's own

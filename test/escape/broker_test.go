@@ -93,8 +93,12 @@ const allowedReply = "ALLOWED-SOCKET-OK"
 // ownSocketScript binds a socket in the workspace and connects to it by
 // absolute and by relative path.
 func ownSocketScript(e *env) string {
-	return py + `'import socket
-l = socket.socket(socket.AF_UNIX); l.bind("own.sock"); l.listen(2)
+	return py + `'import socket, sys
+l = socket.socket(socket.AF_UNIX)
+try:
+    l.bind("own.sock"); l.listen(2)
+except OSError as e:
+    print("REFUSED bind", e); sys.exit(0)
 for name, reply in (("` + e.ws + `/own.sock", b"OWN-ABS"), ("own.sock", b"OWN-REL")):
     c = socket.socket(socket.AF_UNIX)
     try:
@@ -190,20 +194,123 @@ except OSError as e:
 			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
 			return brokerProfile("", ok), pyConnect(e.outside + "/../" + filepath.Base(e.outside) + "/app.sock")
 		}, expectation{code: 0, has: []string{"GOT " + allowedReply}}},
-		brokerCase{"allowlisted-name-replaced-by-a-symlink", func(e *env) (string, string) {
-			e.mkdir(filepath.Join(e.ws, "run"))
-			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
+		brokerCase{"allowlisted-socket-in-a-writable-folder-refused-at-its-line", func(e *env) (string, string) {
+			// The sandbox could move any socket it reaches (another
+			// program's, in /tmp) there under the allowed name.
+			ok := e.unixServer(filepath.Join(e.ws, "app.sock"), allowedReply)
+			return brokerProfile("", ok), "echo RAN"
+		}, expectation{code: 125, has: []string{"profile.toml:", "error[load]", "writable inside the sandbox"},
+			hasNot: []string{"RAN"}}},
+		brokerCase{"allowlisted-socket-behind-a-symlink-in-a-writable-folder-refused", func(e *env) (string, string) {
+			// What an earlier run could have left: a link in a writable
+			// folder, followed when the next run starts.
 			other := e.unixServer(filepath.Join(e.outside, "other.sock"), marker)
-			return brokerProfile("", ok), fmt.Sprintf("rm %s && ln -s %s %s && %s", ok, other, ok, pyConnect(ok))
-		}, refused},
-		brokerCase{"allowlisted-folder-replaced-by-a-symlink", func(e *env) (string, string) {
+			link := filepath.Join(e.ws, "app.sock")
+			if err := os.Symlink(other, link); err != nil {
+				e.t.Fatal(err)
+			}
+			return brokerProfile("", link), pyConnect(link)
+		}, expectation{code: 125, has: []string{"error[load]"}, hasNot: []string{marker, "REFUSED"}}},
+		brokerCase{"allowlisted-socket-in-a-read-only-folder-cannot-be-replaced", func(e *env) (string, string) {
 			e.mkdir(filepath.Join(e.ws, "run"))
 			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
-			e.mkdir(filepath.Join(e.outside, "evil"))
-			e.unixServer(filepath.Join(e.outside, "evil", "app.sock"), marker)
-			return brokerProfile("", ok), fmt.Sprintf("mv %s/run %s/run.old && ln -s %s/evil %s/run && %s",
-				e.ws, e.ws, e.outside, e.ws, pyConnect(ok))
-		}, refused},
+			other := e.unixServer(filepath.Join(e.ws, "other.sock"), marker)
+			prof := strings.Replace(brokerProfile("", ok), "\n[permissions.p.network",
+				"\n[permissions.p.filesystem.\":workspace_roots\"]\n\"run\" = \"read\"\n\n[permissions.p.network", 1)
+			return prof, fmt.Sprintf("mv %[1]s %[2]s.moved; rm -f %[2]s; mv %[3]s/run %[3]s/run.old; ln -s %[1]s %[2]s; %[4]s",
+				other, ok, e.ws, pyConnect(ok))
+		}, expectation{code: 0, has: []string{"GOT " + allowedReply}, hasNot: []string{marker}}},
+		brokerCase{"hard-link-to-an-allowlisted-socket-refused", func(e *env) (string, string) {
+			// While the sandbox holds a connection to the allowed socket,
+			// the server's end sits in its network namespace under that
+			// socket's file: another name for the file must not pass for
+			// a socket of the sandbox's own.
+			e.mkdir(filepath.Join(e.ws, "run"))
+			ok := e.unixServer(filepath.Join(e.ws, "run", "hold.sock"), allowedReply)
+			alias := filepath.Join(e.ws, "alias.sock")
+			if err := os.Link(ok, alias); err != nil {
+				e.t.Fatal(err)
+			}
+			prof := strings.Replace(brokerProfile("", ok), "\n[permissions.p.network",
+				"\n[permissions.p.filesystem.\":workspace_roots\"]\n\"run\" = \"read\"\n\n[permissions.p.network", 1)
+			return prof, py + fmt.Sprintf(`'import socket
+held = socket.socket(socket.AF_UNIX); held.connect(%q)
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(%q); print("ALIAS-CONNECTED")
+except OSError as e:
+    print("REFUSED", e)'`, ok, alias)
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"ALIAS-CONNECTED"}}},
+		brokerCase{"socket-file-permissions-apply-as-the-sandbox", func(e *env) (string, string) {
+			// permc may run as root; the connect must be judged with the
+			// sandbox's credentials, which hold no capability.
+			dir := filepath.Join(e.outside, "private")
+			e.mkdir(dir)
+			ok := e.unixServer(filepath.Join(dir, "app.sock"), marker)
+			owner := 0
+			if e.as == 0 {
+				owner = nobody
+			}
+			os.Chmod(ok, 0o600)
+			os.Chown(ok, owner, owner)
+			os.Chmod(dir, 0o700)
+			os.Chown(dir, owner, owner)
+			return brokerProfile("", ok), pyConnect(ok) + " && " + pyConnect(filepath.Join(dir, "nosuch"))
+		}, expectation{code: 0, has: []string{"REFUSED [Errno 13]"}, hasNot: []string{marker, "No such file"}}},
+		brokerCase{"netlink-connect-refused-network-full", func(e *env) (string, string) {
+			// The broker connects with permc's capabilities: a netlink
+			// multicast group must not be joined with them.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("full", ok), py + `'import socket
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15)
+try:
+    s.connect((0, 1)); print("CONNECTED")
+except OSError as e:
+    print("REFUSED", e)'`
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"CONNECTED"}}},
+		brokerCase{"abstract-and-path-binds-refused-network-full", func(e *env) (string, string) {
+			// Sharing the host's network namespace, an abstract name the
+			// sandbox bound would be the host's: it could pose as a
+			// display server or a bus.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("full", ok), py + `'import socket
+for name in ("\0permc-escape-squat", "own.sock"):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.bind(name); print("BOUND", repr(name))
+    except OSError as e:
+        print("REFUSED", repr(name), e)'`
+		}, expectation{code: 0, has: []string{"REFUSED '\\x00permc-escape-squat'", "REFUSED 'own.sock'"},
+			hasNot: []string{"BOUND"}}},
+		brokerCase{"ip-binds-as-the-sandbox-network-full", func(e *env) (string, string) {
+			// IP and netlink binds go through the broker too, with the
+			// sandbox's credentials: a local server works, a privileged
+			// port and a netlink multicast group stay out of reach.
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			return brokerProfile("full", ok), py + `'import socket
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname()); a, _ = l.accept(); a.send(b"LOCAL-SERVER-OK"); print(c.recv(32).decode())
+n = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); n.bind((0, 0)); print("NETLINK-BOUND")
+for what, f in (("port 80", lambda: socket.socket().bind(("127.0.0.1", 80))),
+                ("audit group", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9).bind((0, 1)))):
+    try:
+        f(); print("BOUND", what)
+    except OSError as e:
+        print("REFUSED", what, e)'`
+		}, expectation{code: 0, has: []string{"LOCAL-SERVER-OK", "NETLINK-BOUND", "REFUSED port 80", "REFUSED audit group"},
+			hasNot: []string{"BOUND port", "BOUND audit"}}},
+		brokerCase{"own-socket-by-relative-path-above-the-current-folder-refused", func(e *env) (string, string) {
+			ok := e.unixServer(filepath.Join(e.outside, "app.sock"), allowedReply)
+			e.mkdir(filepath.Join(e.ws, "sub"))
+			return brokerProfile("", ok), "cd sub && " + py + `'import socket
+l = socket.socket(socket.AF_UNIX); l.bind("../top.sock"); l.listen(1)
+m = socket.socket(socket.AF_UNIX); m.bind("top.sock"); m.listen(1)
+c = socket.socket(socket.AF_UNIX)
+try:
+    c.connect("../top.sock"); print("CONNECTED", "top" if l.accept() else "")
+except OSError as e:
+    print("REFUSED", e)'`
+		}, expectation{code: 0, has: []string{"REFUSED"}, hasNot: []string{"CONNECTED"}}},
 		brokerCase{"address-flipped-while-connecting", func(e *env) (string, string) {
 			ok := e.unixServer(filepath.Join(e.outside, "a.sock"), allowedReply)
 			other := e.unixServer(filepath.Join(e.outside, "b.sock"), marker)
