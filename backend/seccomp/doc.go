@@ -51,7 +51,10 @@
 //     the address once, and connects a duplicate of the socket itself:
 //     allowlisted unix sockets only, any other family as the network mode
 //     allows. Stream and seqpacket sockets ignore the address of sendto and
-//     sendmsg, so bind, sendto, sendmsg and sendmmsg need no broker. A
+//     sendmsg, so sendto, sendmsg and sendmmsg need no broker, nor does
+//     bind, which acts in the sandbox's own view, but for a fully open
+//     network: there the sandbox's abstract unix names would be the
+//     host's, and bind goes to the broker as well. A
 //     filter with this action must be loaded with [LoadListener], and its
 //     listener served; without a listener, connect fails with ENOSYS.
 //   - Checks on int arguments (families, types, protocols, ioctl requests,
