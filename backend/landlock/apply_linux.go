@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	ll "github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 )
@@ -80,4 +82,69 @@ func KernelABI() int {
 		return 0
 	}
 	return abi
+}
+
+// ApplyThread is Apply, without best effort, for the calling thread
+// alone: the ruleset binds that thread and what it starts or execs
+// afterwards, and other threads stay as they are. The runtime's inner
+// stage, which execs the command from one locked thread, uses it: Apply
+// reaches every thread of the process through signals, which cost it
+// about half a millisecond. The caller must have set no_new_privs on the
+// thread.
+func ApplyThread(r *Resolved) (*Applied, error) {
+	if r.Unrestricted {
+		return nil, errors.New("landlock: an unrestricted policy has no ruleset to apply")
+	}
+	abi, err := llsys.LandlockGetABIVersion()
+	if err != nil || abi < 1 {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	if abi < r.MinABI {
+		return nil, fmt.Errorf("%w: the kernel has ABI %d, the ruleset needs %d", ErrABI, abi, r.MinABI)
+	}
+	out := &Applied{ABI: abi}
+	attr := llsys.RulesetAttr{HandledAccessFS: uint64(r.HandledFS), HandledAccessNet: uint64(r.HandledNet),
+		Scoped: uint64(r.Scoped)}
+	rs, err := llsys.LandlockCreateRuleset(&attr, 0)
+	if err != nil {
+		return nil, fmt.Errorf("landlock: creating the ruleset: %w", err)
+	}
+	defer unix.Close(rs)
+	for _, p := range r.Paths {
+		fd, err := unix.Open(p.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			out.Missing = append(out.Missing, p.Path)
+			continue
+		}
+		var st unix.Stat_t
+		rights := p.Rights & r.HandledFS
+		if err := unix.Fstat(fd, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			rights = fileRights(rights)
+		}
+		if rights != 0 {
+			err = llsys.LandlockAddPathBeneathRule(rs, &llsys.PathBeneathAttr{AllowedAccess: uint64(rights), ParentFd: fd}, 0)
+		}
+		unix.Close(fd)
+		if err != nil {
+			return nil, fmt.Errorf("landlock: %s: %w", p.Path, err)
+		}
+	}
+	for _, p := range r.Ports {
+		var right uint64
+		switch p.Right {
+		case "connect_tcp":
+			right = llsys.AccessNetConnectTCP
+		case "bind_tcp":
+			right = llsys.AccessNetBindTCP
+		default:
+			continue
+		}
+		if err := llsys.LandlockAddNetPortRule(rs, &llsys.NetPortAttr{AllowedAccess: right, Port: uint64(p.Port)}, 0); err != nil {
+			return nil, fmt.Errorf("landlock: port %d: %w", p.Port, err)
+		}
+	}
+	if err := llsys.LandlockRestrictSelf(rs, 0); err != nil {
+		return nil, fmt.Errorf("landlock: %w", err)
+	}
+	return out, nil
 }

@@ -11,12 +11,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
 
 	"github.com/permc/permc/ir"
@@ -36,6 +39,9 @@ func TestMain(m *testing.M) {
 type childSpec struct {
 	Ruleset *Resolved
 	Probes  []probe
+	// Thread applies the ruleset with ApplyThread, to the thread that
+	// then runs every probe.
+	Thread bool `json:",omitempty"`
 }
 
 // probe is one operation: "read", "write", "rename" (Path to Dest),
@@ -62,7 +68,18 @@ func child(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	if _, err := Apply(s.Ruleset, ApplyOptions{}); err != nil {
+	apply := func() error { _, err := Apply(s.Ruleset, ApplyOptions{}); return err }
+	if s.Thread {
+		runtime.LockOSThread()
+		apply = func() error {
+			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+				return err
+			}
+			_, err := ApplyThread(s.Ruleset)
+			return err
+		}
+	}
+	if err := apply(); err != nil {
 		fmt.Fprintln(os.Stderr, "apply:", err)
 		return 3
 	}
@@ -191,9 +208,9 @@ func real(p string) string {
 
 // applyInChild runs the test binary with the ruleset applied and returns
 // what each probe managed.
-func applyInChild(t *testing.T, res *Resolved, probes []probe) map[string]bool {
+func applyInChild(t *testing.T, res *Resolved, probes []probe, thread bool) map[string]bool {
 	t.Helper()
-	spec, err := json.Marshal(childSpec{Ruleset: res, Probes: probes})
+	spec, err := json.Marshal(childSpec{Ruleset: res, Probes: probes, Thread: thread})
 	must(t, err)
 	exe, err := os.Executable()
 	must(t, err)
@@ -256,11 +273,13 @@ func TestApplyInChild(t *testing.T) {
 			for _, p := range probes {
 				want[p.String()] = res.expect(p)
 			}
-			got := applyInChild(t, res, probes)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("kernel differs from the evaluator (-evaluator +kernel):\n%s", diff)
+			for _, thread := range []bool{false, true} {
+				got := applyInChild(t, res, probes, thread)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("thread only %v: kernel differs from the evaluator (-evaluator +kernel):\n%s", thread, diff)
+				}
+				checkDecide(t, tc.policy, res, ws, got, probes)
 			}
-			checkDecide(t, tc.policy, res, ws, got, probes)
 		})
 	}
 }

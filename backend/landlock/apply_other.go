@@ -7,3 +7,6 @@ func Apply(*Resolved, ApplyOptions) (*Applied, error) { return nil, ErrUnsupport
 
 // KernelABI is 0 off Linux: there is no Landlock.
 func KernelABI() int { return 0 }
+
+// ApplyThread fails off Linux.
+func ApplyThread(*Resolved) (*Applied, error) { return nil, ErrUnsupported }

@@ -18,7 +18,7 @@
 //
 //	rs, _ := landlock.Compile(policy)               // build time
 //	res, _ := landlock.Resolve(rs, binding)         // load time
-//	_, err := landlock.Apply(res, landlock.ApplyOptions{}) // inner stage, locked thread
+//	_, err := landlock.ApplyThread(res)             // inner stage, locked thread, then execve
 //
 // # Rights
 //

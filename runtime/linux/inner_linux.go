@@ -150,14 +150,15 @@ func readSpec() (*Spec, error) {
 	return &s, nil
 }
 
-// applyLandlock applies the resolved ruleset to every thread, with
-// no_new_privs.
+// applyLandlock applies the resolved ruleset to this thread, which has
+// no_new_privs by now and execs the command: the ruleset binds what it
+// execs, and the other threads end with that execve.
 func applyLandlock(raw json.RawMessage) error {
 	var r landlock.Resolved
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return err
 	}
-	_, err := landlock.Apply(&r, landlock.ApplyOptions{})
+	_, err := landlock.ApplyThread(&r)
 	return err
 }
 

@@ -15,13 +15,14 @@ import (
 	"time"
 
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 
 	"github.com/permc/permc/backend/landlock"
 )
 
 var landlockRuleCounts = []int{0, 10, 100, 1000}
 
-// landlock times backend/landlock's Apply with 0 to 1,000 path rules, and
+// landlock times backend/landlock's ApplyThread with 0 to 1,000 path rules, and
 // open(2) with and without a ruleset, each in a re-executed child of this
 // program (a ruleset cannot be removed from a process).
 func (b *bench) landlock() {
@@ -60,9 +61,9 @@ func (b *bench) landlock() {
 			}
 		}
 	}
-	r.para(fmt.Sprintf("Setup is `landlock.Apply` as the inner stage calls it: one stat per granted path, "+
-		"one `landlock_add_rule` per existing path, `landlock_restrict_self` on every thread (go-landlock "+
-		"uses psx), with every filesystem right of ABI %d handled. Each sample is a fresh child; %d "+
+	r.para(fmt.Sprintf("Setup is `landlock.ApplyThread` as the inner stage calls it: one open and stat per granted "+
+		"path, one `landlock_add_rule` per existing path, and `landlock_restrict_self` on the calling thread, which "+
+		"then execs, with every filesystem right of ABI %d handled. Each sample is a fresh child; %d "+
 		"samples per rule count, interleaved, after one warm-up round.", abi, reps))
 	var rows [][]string
 	base := summarize(setup[0])
@@ -135,7 +136,7 @@ func (b *bench) landlock() {
 		signedNs(sw.Median-sn.Median), strings.Count(shallow, "/"), fmtNs(sn.Median), fmtNs(sw.Median), fmtNs(sn.Min), fmtNs(sw.Min),
 		signedNs(dw.Median-dn.Median), strings.Count(deep, "/"), fmtNs(dn.Median), fmtNs(dw.Median), fmtNs(dn.Min), fmtNs(dw.Min))
 	r.cmds("5. Landlock",
-		fmt.Sprintf("%s=landlock-setup %s N %s   # N in %v: prints Apply's ns", childEnv, b.self, root, landlockRuleCounts),
+		fmt.Sprintf("%s=landlock-setup %s N %s   # N in %v: prints ApplyThread's ns", childEnv, b.self, root, landlockRuleCounts),
 		fmt.Sprintf("%s=landlock-open %s MODE %s %d %s %s   # MODE in %v: prints ns per open+close", childEnv, b.self, root, iters, shallow, deep, modes))
 }
 
@@ -205,8 +206,11 @@ func childSetup(args []string) error {
 	all, _ := rights(abi)
 	rs := &landlock.Resolved{MinABI: 1, HandledFS: all, Paths: ruleDirs(args[1], n)}
 	runtime.LockOSThread()
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return err
+	}
 	t0 := time.Now()
-	if _, err := landlock.Apply(rs, landlock.ApplyOptions{}); err != nil {
+	if _, err := landlock.ApplyThread(rs); err != nil {
 		return err
 	}
 	fmt.Println(time.Since(t0).Nanoseconds())
