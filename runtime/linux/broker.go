@@ -51,6 +51,9 @@ type Broker struct {
 	diag    int
 	diagMu  sync.Mutex
 	diagSeq uint32
+	// blocking holds a token per connect in progress on a blocking
+	// socket (maxBlocking at most).
+	blocking chan struct{}
 }
 
 // BrokerSocket is one allowlisted unix socket.

@@ -111,8 +111,28 @@ func checkDiag(fd, pid int) error {
 	return nil
 }
 
-// maxPending bounds the calls the broker answers at once.
-const maxPending = 256
+// maxBlocking bounds the connects on blocking sockets the broker makes at
+// once: each holds a thread, and a few descriptors, until it completes.
+// One more fails at once with EAGAIN, as a full backlog makes a
+// non-blocking connect fail; connects on non-blocking sockets, which
+// return at once, are never held up behind them.
+const maxBlocking = 256
+
+// slot reserves a place for a connect on sock, if it may block; release
+// gives it back.
+func (b *Broker) slot(sock int) (release func(), ok bool) {
+	fl, err := unix.FcntlInt(uintptr(sock), unix.F_GETFL, 0)
+	if err == nil && fl&unix.O_NONBLOCK != 0 {
+		return func() {}, true
+	}
+	select {
+	case b.blocking <- struct{}{}:
+		return func() { <-b.blocking }, true
+	default:
+		b.logf("connect refused with EAGAIN: %d connects on blocking sockets are pending", maxBlocking)
+		return nil, false
+	}
+}
 
 // serve answers the listener's notifications until no process is left
 // under the filter, then closes it. It waits in Go's network poller, so no
@@ -129,7 +149,7 @@ func (b *Broker) serve(listener int) {
 	if err != nil {
 		return
 	}
-	pending := make(chan struct{}, maxPending)
+	b.blocking = make(chan struct{}, maxBlocking)
 	for {
 		var req seccompNotif
 		done := false
@@ -157,14 +177,9 @@ func (b *Broker) serve(listener int) {
 		if req.ID == 0 && req.Pid == 0 {
 			continue
 		}
-		// At most maxPending calls are answered at once: each holds a
-		// thread while its connect blocks, and a few descriptors. Beyond
-		// that, the sandbox's next connect waits for one to end.
-		pending <- struct{}{}
 		// Control keeps the descriptor open (a Close waits) while the
 		// handler uses it, so its number cannot name another file by then.
 		go rc.Control(func(fd uintptr) {
-			defer func() { <-pending }()
 			errno := unix.ENOSYS
 			if req.Arch == audit && (int(req.Nr) == unix.SYS_CONNECT || int(req.Nr) == unix.SYS_BIND) {
 				errno = b.handle(int(fd), &req)
@@ -249,6 +264,11 @@ func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
 	if bind {
 		return b.bind(sock, domain, addr, creds)
 	}
+	release, ok := b.slot(sock)
+	if !ok {
+		return unix.EAGAIN
+	}
+	defer release()
 	switch domain {
 	case unix.AF_INET, unix.AF_INET6:
 		if port, ok := tcpPort(sock, addr); ok && !b.tcpAllowed(port) {

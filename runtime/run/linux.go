@@ -220,7 +220,15 @@ func (o *Options) checkUnixSockets(b ir.Binding) error {
 		if dec == nil {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
 		}
-		for _, p := range resolutionChain(filepath.Clean(s.Path)) {
+		if o.mounts == nil {
+			o.mounts = mountTable()
+		}
+		chain := resolutionChain(filepath.Clean(s.Path))
+		for _, q := range chain {
+			// The same folder under another name, through a bind mount.
+			chain = append(chain, aliases(o.mounts, q)...)
+		}
+		for _, p := range chain {
 			d := dec.Decide(p)
 			if !d.Write {
 				continue

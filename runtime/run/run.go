@@ -50,6 +50,9 @@ type Options struct {
 	Stdout  *os.File
 	Stderr  *os.File
 	Verbose bool
+
+	// mounts is this machine's mount table, read when first needed.
+	mounts []mount
 }
 
 // Run runs the command as o describes and returns its exit status, or an
@@ -151,6 +154,14 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		paths := resolutionChain(abs)
 		if dec == nil {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
+		}
+		// Bind mounts show one folder at several paths: a path that is
+		// not writable may be another name of one that is.
+		if o.mounts == nil {
+			o.mounts = mountTable()
+		}
+		for _, q := range paths {
+			paths = append(paths, aliases(o.mounts, q)...)
 		}
 		for _, path := range paths {
 			// Landlock does not govern chmod: in the Landlock-only mode a

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -211,6 +213,21 @@ except OSError as e:
 			}
 			return brokerProfile("", link), pyConnect(link)
 		}, expectation{code: 125, has: []string{"error[load]"}, hasNot: []string{marker, "REFUSED"}}},
+		brokerCase{"allowlisted-socket-in-a-bind-mount-of-a-writable-folder-refused", func(e *env) (string, string) {
+			// The folder is not under a writable root by its path, but it
+			// is a writable one under another name.
+			sub := filepath.Join(e.ws, "sub")
+			e.mkdir(sub)
+			bm := filepath.Join(e.outside, "bm")
+			e.mkdir(bm)
+			if err := syscall.Mount(sub, bm, "", syscall.MS_BIND, ""); err != nil {
+				e.t.Fatalf("bind mount: %v", err)
+			}
+			e.t.Cleanup(func() { syscall.Unmount(bm, syscall.MNT_DETACH) })
+			ok := e.unixServer(filepath.Join(bm, "svc.sock"), allowedReply)
+			return brokerProfile("", ok), "echo RAN"
+		}, expectation{code: 125, has: []string{"error[load]", filepath.Join("ws", "sub", "svc.sock")},
+			hasNot: []string{"RAN"}}},
 		brokerCase{"allowlisted-socket-in-a-read-only-folder-cannot-be-replaced", func(e *env) (string, string) {
 			e.mkdir(filepath.Join(e.ws, "run"))
 			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
@@ -417,5 +434,33 @@ except OSError as e:
 				})
 			}
 		})
+	}
+}
+
+// A config reached through a bind mount of the workspace is under a
+// writable root by another name: the next run would trust what this one
+// wrote.
+func TestConfigBehindABindMountOfTheWorkspaceRefused(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	bm := filepath.Join(e.outside, "cfg")
+	e.mkdir(bm)
+	if err := syscall.Mount(e.ws, bm, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatalf("bind mount: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(bm, syscall.MNT_DETACH) })
+	e.file(filepath.Join(e.ws, "profile.toml"), "default_permissions = \":workspace\"\n")
+	probe := filepath.Join(e.ws, "ran")
+	out, err := exec.Command(permcBin, "run", "--system-layers=false", "-c", filepath.Join(bm, "profile.toml"),
+		"-C", e.ws, "--", "/bin/sh", "-c", ": > "+probe).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 125 || !strings.Contains(string(out), "would be writable inside the sandbox") {
+		t.Errorf("exit %d, want 125 and a refusal:\n%s", code, out)
+	}
+	if _, err := os.Stat(probe); err == nil {
+		t.Error("the command ran")
 	}
 }
