@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -42,6 +43,7 @@ func copyTCP(dst, src net.Conn, progress func()) (written int64, handled bool, e
 		var n int
 		var errno syscall.Errno
 		rerr := rs.Read(func(fd uintptr) bool {
+			class = affordable(class)
 			b = getCopyBuf(class)
 			n, errno = rawIO(unix.SYS_READ, int(fd), *b)
 			if errno == unix.EAGAIN {
@@ -100,6 +102,31 @@ var copyBufSizes = [...]int{64 << 10, 256 << 10, 1 << 20, 4 << 20}
 
 var copyBufs [len(copyBufSizes)]sync.Pool
 
+// largeBufBudget bounds the bytes all tunnels together hold in buffers
+// above the smallest size. A tunnel whose destination stops reading keeps
+// its buffer until the bytes in it are written: without a bound, many such
+// tunnels held 4 MiB each. Past the budget a tunnel copies with the
+// smallest buffer, so the proxy holds at most the budget plus 64 KiB per
+// direction of each tunnel.
+const largeBufBudget = 64 << 20
+
+var largeBufBytes atomic.Int64
+
+// affordable reserves a buffer of class, or of a smaller one if the
+// budget cannot hold it, and returns the class reserved; putCopyBuf gives
+// the reservation back.
+func affordable(class int) int {
+	for ; class > 0; class-- {
+		size := int64(copyBufSizes[class])
+		if largeBufBytes.Add(size) <= largeBufBudget {
+			return class
+		}
+		largeBufBytes.Add(-size)
+	}
+	return 0
+}
+
+// getCopyBuf returns a buffer of class, which affordable reserved.
 func getCopyBuf(class int) *[]byte {
 	if b, ok := copyBufs[class].Get().(*[]byte); ok {
 		return b
@@ -108,7 +135,12 @@ func getCopyBuf(class int) *[]byte {
 	return &b
 }
 
-func putCopyBuf(class int, b *[]byte) { copyBufs[class].Put(b) }
+func putCopyBuf(class int, b *[]byte) {
+	if class > 0 {
+		largeBufBytes.Add(-int64(copyBufSizes[class]))
+	}
+	copyBufs[class].Put(b)
+}
 
 // rawIO is read(2) or write(2) of p on fd without blocking (the
 // descriptor is non-blocking) and without telling the runtime (see

@@ -148,3 +148,28 @@ func TestCopyTCPBulk(t *testing.T) {
 		t.Errorf("copyTCP: %d bytes, %v; want %d, nil", last, err, size)
 	}
 }
+
+// Tunnels whose destinations stop reading keep their copy buffers: all
+// together, the large ones stay within the budget and the rest copy with
+// the smallest size.
+func TestCopyBufferBudget(t *testing.T) {
+	var held []int
+	var bufs []*[]byte
+	for range 200 {
+		c := affordable(len(copyBufSizes) - 1)
+		held = append(held, c)
+		bufs = append(bufs, getCopyBuf(c))
+	}
+	if got := largeBufBytes.Load(); got > largeBufBudget {
+		t.Errorf("large buffers hold %d bytes, budget %d", got, largeBufBudget)
+	}
+	if held[0] != len(copyBufSizes)-1 || held[len(held)-1] != 0 {
+		t.Errorf("classes %v: want the largest first and the smallest once the budget is spent", held)
+	}
+	for i, c := range held {
+		putCopyBuf(c, bufs[i])
+	}
+	if got := largeBufBytes.Load(); got != 0 {
+		t.Errorf("%d bytes still counted after every buffer came back", got)
+	}
+}
