@@ -110,11 +110,15 @@
 //   - Plain HTTP: each request opens its own connection to the origin
 //     (Connection: close), and request trailers are dropped.
 //   - No proxy authentication: the listeners are loopback or Unix sockets
-//     only the sandbox reaches.
+//     only the sandbox reaches. Under `permc proxy` any local user can
+//     connect, and one client can hold every connection slot
+//     (Options.MaxConns) with tunnels it keeps open, since an open tunnel
+//     has no idle timeout (see below).
 //   - SOCKS5 BIND is not supported. UDP ASSOCIATE needs a TCP listener:
 //     on a Unix-socket listener it is refused (reply 0x07). UDP never goes
 //     through an upstream proxy, and one association opens at most 64
-//     outbound sockets and remembers at most 256 decisions.
+//     outbound sockets (1,024 for all associations together) and remembers
+//     at most 256 decisions.
 //   - A name is dialed at its checked addresses in the resolver's order,
 //     one after another; there is no Happy Eyeballs racing.
 //   - Tunnels and response bodies have no idle timeout while both

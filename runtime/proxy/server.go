@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/permc/permc/driver"
@@ -90,6 +91,8 @@ type Server struct {
 	ctx    context.Context // cancelled by Close: stops lookups and dials
 	cancel context.CancelFunc
 	sem    chan struct{} // one token per client connection
+	// udpOuts counts the outbound sockets of every UDP association.
+	udpOuts atomic.Int64
 
 	mu        sync.Mutex
 	closed    bool

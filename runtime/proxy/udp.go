@@ -16,6 +16,11 @@ const (
 	maxUDPOutbound  = 64
 )
 
+// maxUDPOutboundTotal bounds the outbound UDP sockets of every association
+// together: each holds a descriptor and a 64 KiB reply buffer, and the
+// number of associations is bounded only by the connection limit.
+const maxUDPOutboundTotal = 1024
+
 // association is one SOCKS5 UDP ASSOCIATE: a UDP socket for the client,
 // living as long as the control connection, and one connected outbound
 // socket per checked destination address.
@@ -152,10 +157,18 @@ func (a *association) outbound(dst netip.AddrPort) net.Conn {
 	if len(a.outs) >= maxUDPOutbound || a.s.isSelf(dst) {
 		return nil
 	}
+	if a.s.udpOuts.Add(1) > maxUDPOutboundTotal {
+		a.s.udpOuts.Add(-1)
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(a.s.ctx, a.s.opts.DialTimeout)
 	defer cancel()
 	c, err := a.s.opts.Dialer.DialContext(ctx, "udp", dst.String())
 	if err != nil || !a.s.track(c) {
+		if c != nil {
+			c.Close()
+		}
+		a.s.udpOuts.Add(-1)
 		return nil
 	}
 	a.outs[dst] = c
@@ -188,6 +201,7 @@ func (a *association) closeOuts() {
 		c.Close()
 		a.s.untrack(c)
 	}
+	a.s.udpOuts.Add(-int64(len(a.outs)))
 	a.wg.Wait()
 }
 
