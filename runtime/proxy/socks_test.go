@@ -245,3 +245,48 @@ func TestSOCKS5UDP(t *testing.T) {
 		t.Errorf("answered after the association ended: %q", got)
 	}
 }
+
+// All UDP associations together open at most maxUDPOutboundTotal
+// outbound sockets: past it a datagram to a new destination is dropped,
+// and an association gives its sockets back when it ends.
+func TestSOCKS5UDPOutboundTotal(t *testing.T) {
+	echo := udpEcho(t, "127.0.0.2")
+	eport := uint16(echo.LocalAddr().(*net.UDPAddr).Port)
+	e := newEnv(t, envConfig{rules: []string{"*.test=allow"}, udp: true})
+	e.srv.udpOuts.Store(maxUDPOutboundTotal) // as if every other association held its share
+	rep, ctrl, bound := socksOpenBound(t, e.socks, []byte{socksVersion, socksUDPAssociate, 0, atypIPv4, 0, 0, 0, 0, 0, 0})
+	if rep != socksSucceeded {
+		t.Fatalf("udp associate: reply %#x", rep)
+	}
+	cl, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	exchange := func(payload string, wait time.Duration) bool {
+		if _, err := cl.WriteToUDPAddrPort(udpDatagram(0, "allowed.test", eport, payload), bound); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2048)
+		cl.SetReadDeadline(time.Now().Add(wait))
+		n, err := cl.Read(buf)
+		return err == nil && strings.HasSuffix(string(buf[:n]), "echo:"+payload)
+	}
+	if exchange("over", 300*time.Millisecond) {
+		t.Error("a datagram was carried past the total of outbound sockets")
+	}
+	if n := len(e.dialer.list()); n != 0 {
+		t.Errorf("%d dials past the total", n)
+	}
+	e.srv.udpOuts.Store(maxUDPOutboundTotal - 1)
+	if !exchange("under", 5*time.Second) {
+		t.Fatal("a datagram under the total was not carried")
+	}
+	ctrl.Close()
+	for deadline := time.Now().Add(2 * time.Second); e.srv.udpOuts.Load() != maxUDPOutboundTotal-1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("outbound sockets counted after the association ended: %d, want %d",
+				e.srv.udpOuts.Load(), maxUDPOutboundTotal-1)
+		}
+	}
+}
