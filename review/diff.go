@@ -1,6 +1,7 @@
 package review
 
 import (
+	"path"
 	"sort"
 	"strings"
 
@@ -68,8 +69,12 @@ type PathChange struct {
 	From    ir.Access   `json:"from"` // deny means no access
 	To      ir.Access   `json:"to"`
 	Widens  bool        `json:"widens"`
-	Old     *Rule       `json:"old_rule,omitempty"` // nil: no entry covered it
-	New     *Rule       `json:"new_rule,omitempty"`
+	// When, if set, says where the change shows: an absolute rule only
+	// one side has, with a root placed at or above its path, as it is
+	// when a user's workspace (or home, or TMPDIR) holds that path.
+	When string `json:"when,omitempty"`
+	Old  *Rule  `json:"old_rule,omitempty"` // nil: no entry covered it
+	New  *Rule  `json:"new_rule,omitempty"`
 }
 
 // Options control a diff.
@@ -194,9 +199,95 @@ func comparePaths(a, b *ir.Policy, targets []ir.Target) []PathChange {
 	byKey := map[string]*PathChange{}
 	var order []string
 	for _, t := range targets {
-		bind := Synthetic[t]
+		for _, v := range bindings(t, a, b) {
+			comparePathsBound(a, b, t, v, byKey, &order)
+		}
+	}
+	out := make([]PathChange, 0, len(order))
+	for _, k := range order {
+		out = append(out, *byKey[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// binding is a binding the diff compares under, and how a change found
+// only under it is described.
+type binding struct {
+	b    ir.Binding
+	when string
+	at   string // the path the binding was placed for; "" for Synthetic
+}
+
+// maxVariantPaths bounds how many absolute paths get bindings of their
+// own.
+const maxVariantPaths = 16
+
+// bindings are Synthetic[t] and, for each absolute path that a rule names
+// on one side only (the first maxVariantPaths), bindings with the
+// workspace root, the home folder and TMPDIR at that path's folder: a
+// rule for a path inside the user's workspace changes what the workspace
+// rules grant there, which the stand-in roots of Synthetic never show.
+func bindings(t ir.Target, a, b *ir.Policy) []binding {
+	out := []binding{{b: Synthetic[t]}}
+	if t == ir.Windows {
+		return out
+	}
+	count := map[string]int{}
+	for _, p := range []*ir.Policy{a, b} {
+		seen := map[string]bool{}
+		for _, r := range p.FS.Rules {
+			if r.Base == ir.BaseAbs && !r.Glob && ir.IsPosixAbs(r.Path) && !seen[r.Path] {
+				seen[r.Path] = true
+				count[r.Path]++
+			}
+		}
+	}
+	var paths []string
+	for p, n := range count {
+		if n == 1 && p != "/" {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	if len(paths) > maxVariantPaths {
+		paths = paths[:maxVariantPaths]
+	}
+	for _, p := range paths {
+		dir := path.Dir(p)
+		syn := Synthetic[t]
+		for _, v := range []struct {
+			what string
+			set  func(*ir.Binding)
+		}{
+			{"the workspace root", func(b *ir.Binding) { b.WorkspaceRoots = []string{dir} }},
+			{"the home folder", func(b *ir.Binding) { b.Home = dir }},
+			{"TMPDIR", func(b *ir.Binding) { b.Tmpdir = dir }},
+		} {
+			b := syn
+			b.WorkspaceRoots = append([]string(nil), syn.WorkspaceRoots...)
+			v.set(&b)
+			out = append(out, binding{b: b, when: "with " + v.what + " at " + dir, at: p})
+		}
+	}
+	return out
+}
+
+// comparePathsBound is comparePaths on target t under one binding.
+// A change already found (under the stand-in roots, or an earlier
+// binding) is not reported again.
+func comparePathsBound(a, b *ir.Policy, t ir.Target, v binding, byKey map[string]*PathChange, order *[]string) {
+	{
+		bind := v.b
 		var kept []pathChange
-		probes := probeSet(t, a, b)
+		var probes []probe
+		if v.at == "" {
+			probes = probesBound(t, bind, a, b)
+		} else {
+			// Only around the path the binding was placed for: elsewhere
+			// it compares as the stand-in roots do.
+			probes = probesAt(t, bind, v.at)
+		}
 		sort.SliceStable(probes, func(i, j int) bool { return len(probes[i].comps) < len(probes[j].comps) })
 		// Bind each side's rules once, not once per probe.
 		decA, decB := ir.NewDecider(a, t, bind), ir.NewDecider(b, t, bind)
@@ -219,16 +310,10 @@ func comparePaths(a, b *ir.Policy, targets []ir.Target) []PathChange {
 				continue
 			}
 			byKey[k] = &PathChange{Path: pr.label, Targets: []ir.Target{t}, From: c.from, To: c.to,
-				Widens: rank(c.to) > rank(c.from), Old: plain(c.old), New: plain(c.new)}
-			order = append(order, k)
+				Widens: rank(c.to) > rank(c.from), When: v.when, Old: plain(c.old), New: plain(c.new)}
+			*order = append(*order, k)
 		}
 	}
-	out := make([]PathChange, 0, len(order))
-	for _, k := range order {
-		out = append(out, *byKey[k])
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
 }
 
 // plain drops the target's concrete path from a rule, so that one change

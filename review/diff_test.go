@@ -452,3 +452,29 @@ func TestDiffShallowerGlobWidens(t *testing.T) {
 		t.Errorf("an added profile with shallower globs counted as no wider: %+v", r.Profiles)
 	}
 }
+
+// An absolute rule for a path that may lie in the user's workspace
+// changes what the workspace rules grant there: removing it widens, even
+// though under the stand-in roots it is a path outside every root.
+func TestDiffAbsoluteRuleInsideARoot(t *testing.T) {
+	inTemp(t)
+	const plain = "default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n"
+	withRO := plain + "[permissions.p.filesystem]\n\"/srv/project/vendor\" = \"read\"\n"
+	r := Diff(side(t, "old.toml", withRO), side(t, "new.toml", plain), Options{Targets: []ir.Target{ir.Linux, ir.MacOS}})
+	if !r.Widened || len(r.Profiles) != 1 {
+		t.Fatalf("dropping a read-only rule inside a possible workspace did not widen: %+v", r)
+	}
+	var found bool
+	for _, c := range r.Profiles[0].Paths {
+		if c.Path == "/srv/project/vendor" && c.Widens && c.When == "with the workspace root at /srv/project" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no widening at /srv/project/vendor with the workspace root at /srv/project: %+v", r.Profiles[0].Paths)
+	}
+	r = Diff(side(t, "old.toml", plain), side(t, "new.toml", withRO), Options{Targets: []ir.Target{ir.Linux}})
+	if r.Widened {
+		t.Errorf("adding the read-only rule widened: %+v", r.Profiles)
+	}
+}

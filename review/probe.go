@@ -1,6 +1,7 @@
 package review
 
 import (
+	"path"
 	"strings"
 
 	"github.com/permc/permc/ir"
@@ -120,6 +121,20 @@ func probesBound(t ir.Target, b ir.Binding, pols ...*ir.Policy) []probe {
 		}
 		if c, ok := ir.SplitPath(t, path); ok {
 			pr.around(spot{label: path, comps: c})
+		}
+	}
+	return pr.probes
+}
+
+// probesAt is the probe set around one absolute path p, on target t under
+// binding b: p, what is below it, and its folder. It is what a binding
+// placed for p (see bindings) can change.
+func probesAt(t ir.Target, b ir.Binding, p string) []probe {
+	pr := &prober{t: t, b: b, seen: map[string]bool{}, globDirs: defaultGlobDirs}
+	if c, ok := ir.SplitPath(t, p); ok {
+		pr.around(spot{label: p, comps: c})
+		if len(c) > 0 {
+			pr.around(spot{label: path.Dir(p), comps: c[:len(c)-1]})
 		}
 	}
 	return pr.probes

@@ -68,7 +68,8 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 		fmt.Fprintln(w, "  paths:")
 	}
 	for _, c := range d.Paths {
-		fmt.Fprintf(w, "    %s %s: %s → %s%s\n", mark(c.Widens, true), c.Path, accessWords(c.From), accessWords(c.To), targetWords(r, c.Targets))
+		fmt.Fprintf(w, "    %s %s: %s → %s%s%s\n", mark(c.Widens, true), c.Path, accessWords(c.From), accessWords(c.To),
+			targetWords(r, c.Targets), whenWords(c.When))
 		fmt.Fprintf(w, "        old: %s\n", ruleWords(c.Old))
 		fmt.Fprintf(w, "        new: %s\n", ruleWords(c.New))
 	}
@@ -222,7 +223,7 @@ func writeProfileMarkdown(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	fmt.Fprintln(w, "| | what | old | new | responsible |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, c := range d.Paths {
-		what := "`" + c.Path + "`" + targetWords(r, c.Targets)
+		what := "`" + c.Path + "`" + targetWords(r, c.Targets) + whenWords(c.When)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | old: %s<br>new: %s |\n", mdMark(c.Widens, true), cell(what),
 			accessWords(c.From), accessWords(c.To), mdRule(c.Old), mdRule(c.New))
 	}
@@ -294,4 +295,13 @@ func mdText(s string) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// whenWords says under which placement of the roots a change shows, when
+// it shows only under one.
+func whenWords(when string) string {
+	if when == "" {
+		return ""
+	}
+	return " (" + when + ")"
 }
