@@ -80,9 +80,13 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		} else {
 			// Warnings that change which policy is in effect are always
 			// shown: the command is not getting the profile asked for.
+			// So is the full-network warning of the profile that runs:
+			// its domain rules, if any were meant, filter nothing.
+			full := fullNetworkPos(res.SelectedPolicy())
 			var sel diag.List
 			for _, d := range diags {
-				if d.Code == diag.LegacyMode || d.Code == diag.NoProfileSelected {
+				if d.Code == diag.LegacyMode || d.Code == diag.NoProfileSelected ||
+					d.Code == diag.FullNetwork && full[d.Pos] {
 					sel = append(sel, d)
 				}
 			}
@@ -91,9 +95,22 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		pol = res.SelectedPolicy()
 	}
 	// What this OS's sandbox cannot enforce is refused here, at the rule's
-	// line, before anything is set up.
+	// line, before anything is set up; what it turns away (SOCKS5 UDP
+	// under run) is said.
 	if t, ok := hostTarget(); ok && !pol.Unrestricted {
-		if errs := passes.Enforceability(pol, t).Errors(); len(errs) > 0 {
+		ed := passes.Enforceability(pol, t)
+		if !c.verbose {
+			// Only what is turned away; the standing notes (deny globs
+			// are snapshots) are check's, or -v's.
+			var warns diag.List
+			for _, d := range ed {
+				if d.Severity != diag.Error && d.Code == diag.Unenforceable {
+					warns = append(warns, d)
+				}
+			}
+			c.printDiags(stderr, warns)
+		}
+		if errs := ed.Errors(); len(errs) > 0 {
 			c.printDiags(stderr, errs)
 			fmt.Fprintf(stderr, "permc run: profile %q cannot be enforced on %s; nothing ran\n", pol.Name, t)
 			return nil, run.ExitSetup
@@ -238,4 +255,20 @@ func stateDir(home string) string {
 		return filepath.Join(d, "permc")
 	}
 	return filepath.Join(home, ".local", "state", "permc")
+}
+
+// fullNetworkPos is where the selected policy's network was enabled
+// without a domains table, for its full-network warning; empty otherwise.
+func fullNetworkPos(p *ir.Policy) map[diag.Pos]bool {
+	out := map[diag.Pos]bool{}
+	if p == nil || p.Unrestricted || p.Net.Mode() != ir.NetFull {
+		return out
+	}
+	for _, k := range []string{"enabled", "network.enabled"} {
+		if o, ok := p.Net.Origins[k]; ok {
+			out[o.Pos] = true
+		}
+	}
+	out[p.Origin.Pos] = true // enabled by default or inherited: the profile's own line
+	return out
 }

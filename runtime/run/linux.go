@@ -38,6 +38,10 @@ func runSandboxed(o *Options) (int, error) {
 	}
 	linux.Warm()
 	b := o.binding()
+	if !ir.Decide(o.Policy, ir.Linux, b, o.Dir).Read {
+		return ExitSetup, fail(ExitSetup, "profile %s does not let the command read its workspace %s, where it would start; "+
+			"grant it (for instance \":workspace_roots\" = { \".\" = \"read\" }) or start elsewhere with -C", o.Policy.Name, o.Dir)
+	}
 	// The root-only secrets are looked for while the checks below run:
 	// the walk depends only on the binding.
 	secrets := startRootSecrets(o.Policy, b)

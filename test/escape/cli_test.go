@@ -56,6 +56,18 @@ func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
 	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"warning[legacy-mode]"}})
 	prof = "[permissions.p]\nextends = \":workspace\"\n"
 	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"warning[no-profile-selected]"}})
+	// So are the network the profile really gets, and what run turns
+	// away; another profile's warnings are not.
+	prof = "default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n" +
+		"[permissions.p.network]\nenabled = true\n" +
+		"[permissions.q]\nextends = \":workspace\"\n" +
+		"[permissions.q.network]\nenabled = true\nenable_socks5_udp = true\n" +
+		"[permissions.q.network.domains]\n\"x.test\" = \"allow\"\n"
+	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"profile.toml:5:1: warning[full-network]"},
+		hasNot: []string{"unenforceable"}})
+	prof = strings.Replace(prof, "default_permissions = \"p\"", "default_permissions = \"q\"", 1)
+	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"warning[unenforceable] (linux)", "enable_socks5_udp"},
+		hasNot: []string{"full-network"}})
 }
 
 // What Linux cannot enforce is refused before anything is set up, at the
