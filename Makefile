@@ -17,11 +17,7 @@ build:
 
 # The main job: compile every bundled example into out/.
 examples: build
-	./bin/permc build -o out/spec-project-edit -c examples/spec/project-edit.toml
-	./bin/permc build -o out/org -c examples/org/system.toml -c examples/org/user.toml \
-		--requirements examples/org/requirements.toml
-	./bin/permc build -o out/builtins
-	@echo "artifacts in out/; compare with golden/ (make golden rewrites it)"
+	@scripts/examples.sh
 
 # The whole suite: vet, unit and end-to-end tests, cross-compilation, and a
 # short run of every fuzz target.
