@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -179,6 +180,17 @@ func hostTarget() (ir.Target, bool) {
 func (c *common) loadArtifact(dir, expect string) (*ir.Policy, error) {
 	f, err := driver.LoadFolder(dir)
 	if err != nil {
+		// The folder given to build -o holds one folder per profile.
+		if _, serr := os.Stat(filepath.Join(dir, "manifest.json")); errors.Is(serr, os.ErrNotExist) {
+			if subs, _ := filepath.Glob(filepath.Join(dir, "*", "manifest.json")); len(subs) > 0 {
+				var names []string
+				for _, m := range subs {
+					names = append(names, filepath.Dir(m))
+				}
+				return nil, fmt.Errorf("%s is the folder permc build wrote, with one folder per profile: "+
+					"pass one of them to --artifact (%s)", dir, strings.Join(names, ", "))
+			}
+		}
 		return nil, err
 	}
 	if expect != "" && !strings.EqualFold(expect, f.ManifestSHA256) {

@@ -91,6 +91,6 @@ var Codes = []CodeDoc{
 	{ForeignPath, "an absolute path of another OS's form, skipped for this target", "`'C:\\work' = \"write\"` on linux", "none needed if the config is shared across OSes"},
 	{BroadRoot, "a grant that makes `/`, the home directory or one of their ancestors writable", "`\"~\" = \"write\"`", "grant the narrower folder the task needs"},
 	{ReadFile, "a config or requirements file could not be read", "`-c missing.toml`", "check the path and its permissions"},
-	{Load, "a template could not be resolved on this machine", "a `~` deny with no home directory", "bind the missing root, or fix the path"},
+	{Load, "the profile cannot be loaded on this machine as written: a template that does not resolve, a glob scan that fails, an allowlisted unix socket the sandbox could replace", "a `~` deny with no home directory; a unix_sockets entry in /tmp under :workspace", "bind the missing root, fix the path, or make the socket's folder read-only"},
 	{Internal, "a bug in permc, never caused by user input", "", "report it"},
 }

@@ -2,6 +2,7 @@
 package udiff
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -11,6 +12,9 @@ import (
 func Diff(nameA, nameB string, a, b []byte) string {
 	if string(a) == string(b) {
 		return ""
+	}
+	if binary(a) || binary(b) {
+		return fmt.Sprintf("Binary files %s and %s differ\n", nameA, nameB)
 	}
 	x, y := lines(string(a)), lines(string(b))
 	ops := script(x, y)
@@ -143,4 +147,10 @@ func writeHunk(w *strings.Builder, h []op, a, b []string) {
 			w.WriteString("\n\\ No newline at end of file\n")
 		}
 	}
+}
+
+// binary reports whether b looks like a binary file (a NUL byte in its
+// first 8 KiB, as diff and git judge it).
+func binary(b []byte) bool {
+	return bytes.IndexByte(b[:min(len(b), 8192)], 0) >= 0
 }
