@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/permc/permc/ir"
 	"io"
+	"path/filepath"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/passes"
@@ -37,6 +39,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		for _, p := range res.Policies {
 			for _, t := range targets {
 				diags = append(diags, passes.Enforceability(p, t)...)
+				if t == ir.Linux {
+					diags = append(diags, c.replaceableSockets(p)...)
+				}
 			}
 		}
 	}
@@ -76,4 +81,33 @@ func writeJSONDiags(w io.Writer, diags diag.List, res *passes.Result) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(out)
+}
+
+// replaceableSockets warns, for the roots of this machine (or --bind), of
+// each allowlisted unix socket that permc run on Linux will refuse because
+// the sandbox could write where it lies.
+func (c *common) replaceableSockets(p *ir.Policy) diag.List {
+	var out diag.List
+	socks := p.Net.AllowedUnixSockets()
+	if len(socks) == 0 || p.Net.DangerouslyAllowAllUnixSockets || p.Unrestricted {
+		return nil
+	}
+	b, err := c.machineBinding()
+	if err != nil {
+		return nil
+	}
+	dec := ir.NewDecider(p, ir.Linux, b)
+	for _, s := range socks {
+		if d := dec.Decide(filepath.Clean(s.Path)); d.Write {
+			by := ""
+			if d.By != nil {
+				by = " by " + d.By.Origin.String()
+			}
+			out.Warnf(s.Origin.Pos, diag.Load, "profile %s: unix_sockets entry %q is writable inside the sandbox%s "+
+				"with this machine's roots, so permc run will refuse it: the sandbox could put another socket there; "+
+				"make its folder read-only (%q = \"read\") or allowlist a socket outside every writable root",
+				p.Name, s.Path, by, filepath.Dir(s.Path))
+		}
+	}
+	return out
 }
