@@ -16,11 +16,11 @@ func WriteText(w io.Writer, r *Report) {
 		writeCheck(w, "  ", c)
 	}
 	for _, p := range r.Profiles {
-		name := p.Profile
-		if name == "" {
-			name = "?"
+		if p.Profile == "" {
+			fmt.Fprintf(w, "profile folder %s (its manifest names no profile)\n", p.Folder)
+		} else {
+			fmt.Fprintf(w, "profile %s (%s)\n", p.Profile, p.Folder)
 		}
-		fmt.Fprintf(w, "profile %s (%s)\n", name, p.Folder)
 		for _, c := range p.Checks {
 			writeCheck(w, "  ", c)
 		}
