@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"github.com/permc/permc/ir"
 	"io"
-	"path/filepath"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/review"
+	"github.com/permc/permc/runtime/run"
 )
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
@@ -84,30 +84,20 @@ func writeJSONDiags(w io.Writer, diags diag.List, res *passes.Result) {
 }
 
 // replaceableSockets warns, for the roots of this machine (or --bind), of
-// each allowlisted unix socket that permc run on Linux will refuse because
-// the sandbox could write where it lies.
+// each allowlisted unix socket that permc run on Linux will refuse
+// (run.ReplaceableSockets).
 func (c *common) replaceableSockets(p *ir.Policy) diag.List {
-	var out diag.List
-	socks := p.Net.AllowedUnixSockets()
-	if len(socks) == 0 || p.Net.DangerouslyAllowAllUnixSockets || p.Unrestricted {
+	if len(p.Net.AllowedUnixSockets()) == 0 {
 		return nil
 	}
 	b, err := c.machineBinding()
 	if err != nil {
 		return nil
 	}
-	dec := ir.NewDecider(p, ir.Linux, b)
-	for _, s := range socks {
-		if d := dec.Decide(filepath.Clean(s.Path)); d.Write {
-			by := ""
-			if d.By != nil {
-				by = " by " + d.By.Origin.String()
-			}
-			out.Warnf(s.Origin.Pos, diag.Load, "profile %s: unix_sockets entry %q is writable inside the sandbox%s "+
-				"with this machine's roots, so permc run will refuse it: the sandbox could put another socket there; "+
-				"make its folder read-only (%q = \"read\") or allowlist a socket outside every writable root",
-				p.Name, s.Path, by, filepath.Dir(s.Path))
-		}
+	ds := run.ReplaceableSockets(p, b, run.Names)
+	for i := range ds {
+		ds[i].Severity = diag.Warning
+		ds[i].Message = "profile " + p.Name + ": permc run will refuse this here: " + ds[i].Message
 	}
-	return out
+	return ds
 }

@@ -48,14 +48,9 @@ const (
 // takeListener gets the listener the inner stage reported as descriptor n of
 // process pid, and checks that it is one.
 func takeListener(pid, n int) (int, error) {
-	pidfd, err := unix.PidfdOpen(pid, 0)
+	fd, err := takeFD(pid, n, "the seccomp listener")
 	if err != nil {
-		return -1, fmt.Errorf("opening the inner stage (pid %d): %v", pid, err)
-	}
-	defer unix.Close(pidfd)
-	fd, err := unix.PidfdGetfd(pidfd, n, 0)
-	if err != nil {
-		return -1, fmt.Errorf("taking the seccomp listener from the inner stage: %v", err)
+		return -1, err
 	}
 	if link, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); link != "anon_inode:seccomp notify" {
 		unix.Close(fd)
@@ -68,6 +63,19 @@ func takeListener(pid, n int) (int, error) {
 // descriptor n of process pid, and checks that it is one, in pid's network
 // namespace and not permc's: it must list only the sandbox's sockets.
 func takeDiag(pid, n int) (int, error) {
+	fd, err := takeFD(pid, n, "the sock_diag socket")
+	if err != nil {
+		return -1, err
+	}
+	if err := checkDiag(fd, pid); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// takeFD duplicates descriptor n of process pid into permc.
+func takeFD(pid, n int, what string) (int, error) {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return -1, fmt.Errorf("opening the inner stage (pid %d): %v", pid, err)
@@ -75,11 +83,7 @@ func takeDiag(pid, n int) (int, error) {
 	defer unix.Close(pidfd)
 	fd, err := unix.PidfdGetfd(pidfd, n, 0)
 	if err != nil {
-		return -1, fmt.Errorf("taking the sock_diag socket from the inner stage: %v", err)
-	}
-	if err := checkDiag(fd, pid); err != nil {
-		unix.Close(fd)
-		return -1, err
+		return -1, fmt.Errorf("taking %s from the inner stage: %v", what, err)
 	}
 	return fd, nil
 }
@@ -218,25 +222,21 @@ func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
 	if addrlen < 0 || addrlen > maxSockaddr {
 		return unix.EINVAL
 	}
-	addr := make([]byte, addrlen)
-	if addrlen > 0 {
-		local := []unix.Iovec{{Base: &addr[0]}}
-		local[0].SetLen(len(addr))
-		remote := []unix.RemoteIovec{{Base: uintptr(req.Args[1]), Len: len(addr)}}
-		if n, err := unix.ProcessVMReadv(int(req.Pid), local, remote, 0); err != nil || n != len(addr) {
-			return unix.EFAULT
+	addr, ok := readAddr(int(req.Pid), uintptr(req.Args[1]), int(addrlen))
+	if !ok {
+		return unix.EFAULT
+	}
+	name, isPath := unixPath(addr)
+	var creds *callerCreds
+	if isPath || bind {
+		if creds, err = readCreds(int(req.Pid)); err != nil {
+			return unix.ESRCH
 		}
 	}
 	// A path that is not allowlisted may still name a socket of the
 	// sandbox's own, which only its view of the file system can find.
 	view := -1
-	var creds *callerCreds
-	if _, ok := unixPath(addr); ok || bind {
-		if creds, err = readCreds(int(req.Pid)); err != nil {
-			return unix.ESRCH
-		}
-	}
-	if name, ok := unixPath(addr); ok && !bind && b.diag >= 0 && b.allowed(filepath.Clean(name)) == nil {
+	if isPath && !bind && b.diag >= 0 && b.allowed(filepath.Clean(name)) == nil {
 		dir := "root"
 		if !filepath.IsAbs(name) {
 			dir = "cwd"
@@ -269,35 +269,32 @@ func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
 		return unix.EAGAIN
 	}
 	defer release()
-	switch domain {
-	case unix.AF_INET, unix.AF_INET6:
+	// The kernel judges the copy against the socket's own family: only an
+	// AF_UNIX socket with an AF_UNIX address names a unix socket.
+	unixAddr := domain == unix.AF_UNIX && len(addr) > 2 && nativeFamily(addr) == unix.AF_UNIX
+	switch {
+	case domain == unix.AF_INET || domain == unix.AF_INET6:
 		if port, ok := tcpPort(sock, addr); ok && !b.tcpAllowed(port) {
 			return unix.EACCES // as Landlock's connect_tcp refuses it
 		}
-	case unix.AF_UNIX:
-		if len(addr) > 2 && nativeFamily(addr) == unix.AF_UNIX && len(addr) > sizeofSockaddrUn {
-			return unix.EINVAL // as the kernel answers
-		}
-	default:
+		return rawConnect(sock, addr)
+	case domain != unix.AF_UNIX:
 		// permc connects with its own capabilities, which matter to other
 		// families (a netlink socket's multicast groups): never lend them.
 		b.logf("connect on a socket of family %d refused: the broker connects only unix and IP sockets", domain)
 		return unix.EACCES
-	}
-	if domain != unix.AF_UNIX || len(addr) <= 2 || nativeFamily(addr) != unix.AF_UNIX {
-		// The kernel judges the copy against the socket's own family: only
-		// an AF_UNIX socket with an AF_UNIX address names a unix socket.
+	case !unixAddr:
 		return rawConnect(sock, addr)
-	}
-	path := addr[2:]
-	if path[0] == 0 {
+	case len(addr) > sizeofSockaddrUn:
+		return unix.EINVAL // as the kernel answers
+	case !isPath: // an abstract name
 		if !b.OwnNetwork {
-			b.logf("unix socket: connect to abstract name %q refused: the sandbox shares the host's network namespace, whose abstract names are the host's", path[1:])
+			b.logf("unix socket: connect to abstract name %q refused: the sandbox shares the host's "+
+				"network namespace, whose abstract names are the host's", addr[3:])
 			return unix.EACCES
 		}
 		return rawConnect(sock, addr)
 	}
-	name, _ := unixPath(addr)
 	// The path is looked up, and the socket's file checked for writing,
 	// with the caller's credentials: permc's may be root's.
 	return asCaller(creds, func() unix.Errno { return b.connectPath(sock, name, view) })
@@ -321,6 +318,19 @@ func (b *Broker) bind(sock, domain int, addr []byte, c *callerCreds) unix.Errno 
 	}
 	b.logf("bind on a socket of family %d refused: the broker binds only IP and netlink sockets", domain)
 	return unix.EACCES
+}
+
+// readAddr copies n bytes at ptr out of process pid.
+func readAddr(pid int, ptr uintptr, n int) ([]byte, bool) {
+	addr := make([]byte, n)
+	if n == 0 {
+		return addr, true
+	}
+	local := []unix.Iovec{{Base: &addr[0]}}
+	local[0].SetLen(n)
+	remote := []unix.RemoteIovec{{Base: ptr, Len: n}}
+	got, err := unix.ProcessVMReadv(pid, local, remote, 0)
+	return addr, err == nil && got == n
 }
 
 // unixPath is the path an AF_UNIX address names, if it names one.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -79,6 +80,13 @@ func parseCreds(path string) (*callerCreds, error) {
 	return c, sc.Err()
 }
 
+// permcCreds are permc's own credentials, read once: they do not change,
+// and the threads that take a caller's give them back before they run
+// anything else.
+var permcCreds = sync.OnceValues(func() (*callerCreds, error) {
+	return parseCreds("/proc/thread-self/status")
+})
+
 // same reports whether the kernel would judge c and d alike.
 func (c *callerCreds) same(d *callerCreds) bool {
 	return c.fsuid == d.fsuid && c.fsgid == d.fsgid && c.capEff == d.capEff && slices.Equal(c.groups, d.groups)
@@ -93,7 +101,7 @@ func (c *callerCreds) same(d *callerCreds) bool {
 // be the one that started bubblewrap, whose parent-death signal would
 // then kill the sandbox.
 func asCaller(c *callerCreds, f func() unix.Errno) unix.Errno {
-	self, err := parseCreds("/proc/thread-self/status")
+	self, err := permcCreds()
 	if err != nil {
 		return unix.EACCES
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -15,7 +14,6 @@ import (
 	"github.com/permc/permc/backend/bwrap"
 	"github.com/permc/permc/backend/landlock"
 	"github.com/permc/permc/backend/seccomp"
-	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/runtime/linux"
 )
@@ -210,45 +208,9 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 }
 
 // checkUnixSockets refuses an allowlisted unix socket that the sandbox
-// could replace: when the socket, its folder or a symlink on its way is
-// writable inside the sandbox, the sandbox (this run, or an earlier one)
-// can put there any socket it can move, such as another program's in
-// /tmp, and the broker would connect it under the allowed name.
+// could replace (ReplaceableSockets).
 func (o *Options) checkUnixSockets(b ir.Binding) error {
-	if o.Policy.Net.DangerouslyAllowAllUnixSockets {
-		return nil
-	}
-	var dec *ir.Decider
-	var diags diag.List
-	for _, s := range o.Policy.Net.AllowedUnixSockets() {
-		if dec == nil {
-			dec = ir.NewDecider(o.Policy, ir.Linux, b)
-		}
-		if o.mounts == nil {
-			o.mounts = mountTable()
-		}
-		chain := resolutionChain(filepath.Clean(s.Path))
-		for _, q := range chain {
-			// The same folder under another name, through a bind mount.
-			chain = append(chain, aliases(o.mounts, q)...)
-		}
-		for _, p := range chain {
-			d := dec.Decide(p)
-			if !d.Write {
-				continue
-			}
-			by := ""
-			if d.By != nil {
-				by = " by " + d.By.Origin.String()
-			}
-			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the sandbox%s, "+
-				"so the sandbox could put another socket there under the allowed name; make the folder holding it "+
-				"read-only in the profile (%q = \"read\"), moving the socket to a folder of its own if need be, "+
-				"or allowlist a socket outside every writable root", s.Path, p, by, filepath.Dir(s.Path))
-			break
-		}
-	}
-	if diags.HasErrors() {
+	if diags := ReplaceableSockets(o.Policy, b, o.names); diags.HasErrors() {
 		return &Error{Code: ExitSetup, Msg: "an allowlisted unix socket could be replaced from inside the sandbox", Diags: diags}
 	}
 	return nil

@@ -149,21 +149,10 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if err != nil {
 			continue
 		}
-		// The path as named, every symlink met on the way (each can be
-		// replaced) and the file it leads to.
-		paths := resolutionChain(abs)
 		if dec == nil {
 			dec = ir.NewDecider(o.Policy, ir.Linux, b)
 		}
-		// Bind mounts show one folder at several paths: a path that is
-		// not writable may be another name of one that is.
-		if o.mounts == nil {
-			o.mounts = mountTable()
-		}
-		for _, q := range paths {
-			paths = append(paths, aliases(o.mounts, q)...)
-		}
-		for _, path := range paths {
+		for _, path := range o.names(abs) {
 			// Landlock does not govern chmod: in the Landlock-only mode a
 			// command can make what it may only read world-writable, for
 			// any local user to change before the next run.
@@ -184,6 +173,59 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 	}
 	return nil
 }
+
+// names lists every path that decides what p opens: p as named, each
+// symlink met on the way (each can be replaced), the file it leads to,
+// and, since bind mounts show one folder at several paths, the other
+// names of each of those.
+func (o *Options) names(p string) []string {
+	if o.mounts == nil {
+		o.mounts = mountTable()
+	}
+	out := resolutionChain(p)
+	for _, q := range out {
+		out = append(out, aliases(o.mounts, q)...)
+	}
+	return out
+}
+
+// ReplaceableSockets reports, as errors at their entries, the allowlisted
+// unix sockets of p that a sandbox with roots b could replace: when the
+// socket, its folder, a symlink on its way or another name of one of
+// them (names) is writable inside the sandbox, the sandbox (in this run,
+// or an earlier one) can put there any socket it can move, such as
+// another program's in /tmp, and the broker would connect it under the
+// allowed name. permc run refuses them; permc check warns of them.
+func ReplaceableSockets(p *ir.Policy, b ir.Binding, names func(string) []string) diag.List {
+	var diags diag.List
+	socks := p.Net.AllowedUnixSockets()
+	if len(socks) == 0 || p.Net.DangerouslyAllowAllUnixSockets || p.Unrestricted {
+		return nil
+	}
+	dec := ir.NewDecider(p, ir.Linux, b)
+	for _, s := range socks {
+		for _, q := range names(filepath.Clean(s.Path)) {
+			d := dec.Decide(q)
+			if !d.Write {
+				continue
+			}
+			by := ""
+			if d.By != nil {
+				by = " by " + d.By.Origin.String()
+			}
+			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the sandbox%s, "+
+				"so the sandbox could put another socket there under the allowed name; make the folder holding "+
+				"it read-only in the profile (%q = \"read\"), moving the socket to a folder of its own if need "+
+				"be, or allowlist a socket outside every writable root", s.Path, q, by, filepath.Dir(s.Path))
+			break
+		}
+	}
+	return diags
+}
+
+// Names is what ReplaceableSockets needs of this machine: every path that
+// decides what p opens (symlinks, bind mounts).
+func Names(p string) []string { return (&Options{}).names(p) }
 
 // runUnsandboxed runs the command directly: only for policies with no
 // restriction left.

@@ -312,27 +312,12 @@ func withListener(e *env) {
 	e.file(filepath.Join(e.ws, "port"), fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
 }
 
-// withUnixListener starts a Unix socket listener (stream and datagram) on
-// the host, in dir.
+// withUnixListener starts a Unix socket listener on the host, in dir, and
+// writes its path to the workspace's "sock".
 func withUnixListener(dir string) func(*env) {
 	return func(e *env) {
 		layout(e)
-		p := filepath.Join(dir, fmt.Sprintf("permc-escape-%d.sock", time.Now().UnixNano()))
-		l, err := net.Listen("unix", p)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		os.Chmod(p, 0o777)
-		e.t.Cleanup(func() { l.Close(); os.Remove(p) })
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		p := e.unixServer(filepath.Join(dir, fmt.Sprintf("permc-escape-%d.sock", time.Now().UnixNano())), "HOST-SOCKET")
 		e.file(filepath.Join(e.ws, "sock"), p)
 	}
 }
