@@ -828,12 +828,14 @@ func addressRules(mode NetMode, unix UnixSockets) []SyscallRule {
 		// memory), nor which family the descriptor has, so every connect
 		// goes to the broker, which acts on its own copies.
 		out = append(out, SyscallRule{Name: "connect", Default: SyscallVerdict{Action: SysNotify,
-			Why: "the broker connects allowlisted unix sockets, and any other family as the network mode allows"}})
+			Why: "the broker connects allowlisted unix sockets, and any other family as the " +
+				"network mode allows"}})
 		if mode == NetFull {
 			// Sharing the host's network namespace, an abstract unix name
 			// the sandbox binds is the host's.
 			out = append(out, SyscallRule{Name: "bind", Default: SyscallVerdict{Action: SysNotify,
-				Why: "with the host's network namespace the broker refuses unix names and binds IP and netlink sockets as the sandbox could"}})
+				Why: "with the host's network namespace the broker refuses unix names and binds " +
+					"IP and netlink sockets as the sandbox could"}})
 		}
 	case mode == NetOff && unix == UnixPairsOnly:
 		why := "network is off and the only sockets are connected unix pairs"

@@ -276,7 +276,8 @@ func bindings(t ir.Target, a, b *ir.Policy) []binding {
 // comparePathsBound is comparePaths on target t under one binding.
 // A change already found (under the stand-in roots, or an earlier
 // binding) is not reported again.
-func comparePathsBound(a, b *ir.Policy, t ir.Target, v binding, byKey map[string]*PathChange, order *[]string) {
+func comparePathsBound(a, b *ir.Policy, t ir.Target, v binding,
+	byKey map[string]*PathChange, order *[]string) {
 	{
 		bind := v.b
 		var kept []pathChange

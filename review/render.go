@@ -68,8 +68,8 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 		fmt.Fprintln(w, "  paths:")
 	}
 	for _, c := range d.Paths {
-		fmt.Fprintf(w, "    %s %s: %s → %s%s%s\n", mark(c.Widens, true), c.Path, accessWords(c.From), accessWords(c.To),
-			targetWords(r, c.Targets), whenWords(c.When))
+		fmt.Fprintf(w, "    %s %s: %s → %s%s%s\n", mark(c.Widens, true), c.Path,
+			accessWords(c.From), accessWords(c.To), targetWords(r, c.Targets), whenWords(c.When))
 		fmt.Fprintf(w, "        old: %s\n", ruleWords(c.Old))
 		fmt.Fprintf(w, "        new: %s\n", ruleWords(c.New))
 	}

@@ -122,7 +122,8 @@ func ApplyThread(r *Resolved) (*Applied, error) {
 			rights = fileRights(rights)
 		}
 		if rights != 0 {
-			err = llsys.LandlockAddPathBeneathRule(rs, &llsys.PathBeneathAttr{AllowedAccess: uint64(rights), ParentFd: fd}, 0)
+			attr := llsys.PathBeneathAttr{AllowedAccess: uint64(rights), ParentFd: fd}
+			err = llsys.LandlockAddPathBeneathRule(rs, &attr, 0)
 		}
 		unix.Close(fd)
 		if err != nil {
@@ -139,7 +140,8 @@ func ApplyThread(r *Resolved) (*Applied, error) {
 		default:
 			continue
 		}
-		if err := llsys.LandlockAddNetPortRule(rs, &llsys.NetPortAttr{AllowedAccess: right, Port: uint64(p.Port)}, 0); err != nil {
+		attr := llsys.NetPortAttr{AllowedAccess: right, Port: uint64(p.Port)}
+		if err := llsys.LandlockAddNetPortRule(rs, &attr, 0); err != nil {
 			return nil, fmt.Errorf("landlock: port %d: %w", p.Port, err)
 		}
 	}

@@ -281,7 +281,8 @@ func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
 	case domain != unix.AF_UNIX:
 		// permc connects with its own capabilities, which matter to other
 		// families (a netlink socket's multicast groups): never lend them.
-		b.logf("connect on a socket of family %d refused: the broker connects only unix and IP sockets", domain)
+		b.logf("connect on a socket of family %d refused: the broker connects only unix and IP sockets",
+			domain)
 		return unix.EACCES
 	case !unixAddr:
 		return rawConnect(sock, addr)
@@ -311,7 +312,8 @@ func (b *Broker) handle(listener int, req *seccompNotif) unix.Errno {
 func (b *Broker) bind(sock, domain int, addr []byte, c *callerCreds) unix.Errno {
 	switch domain {
 	case unix.AF_UNIX:
-		b.logf("unix socket: bind refused: with the network fully open, the sandbox's unix names would be the host's")
+		b.logf("unix socket: bind refused: with the network fully open, " +
+			"the sandbox's unix names would be the host's")
 		return unix.EACCES
 	case unix.AF_INET, unix.AF_INET6, unix.AF_NETLINK:
 		return asCaller(c, func() unix.Errno { return rawSockaddrCall(unix.SYS_BIND, sock, addr) })
@@ -511,7 +513,8 @@ func errnoText(e unix.Errno) string {
 // tcpPort is the port addr names, when sock is a TCP socket and addr an
 // IPv4 or IPv6 address: what Landlock's connect_tcp judges.
 func tcpPort(sock int, addr []byte) (uint16, bool) {
-	if proto, err := unix.GetsockoptInt(sock, unix.SOL_SOCKET, unix.SO_PROTOCOL); err != nil || proto != unix.IPPROTO_TCP {
+	proto, err := unix.GetsockoptInt(sock, unix.SOL_SOCKET, unix.SO_PROTOCOL)
+	if err != nil || proto != unix.IPPROTO_TCP {
 		return 0, false
 	}
 	if len(addr) < 4 {

@@ -89,7 +89,8 @@ var permcCreds = sync.OnceValues(func() (*callerCreds, error) {
 
 // same reports whether the kernel would judge c and d alike.
 func (c *callerCreds) same(d *callerCreds) bool {
-	return c.fsuid == d.fsuid && c.fsgid == d.fsgid && c.capEff == d.capEff && slices.Equal(c.groups, d.groups)
+	return c.fsuid == d.fsuid && c.fsgid == d.fsgid && c.capEff == d.capEff &&
+		slices.Equal(c.groups, d.groups)
 }
 
 // asCaller runs f with the caller's credentials c. When permc's own
@@ -135,9 +136,8 @@ func asCaller(c *callerCreds, f func() unix.Errno) unix.Errno {
 // restore gives the calling thread back permc's credentials c, with the
 // capability sets caps.
 func (c *callerCreds) restore(caps [2]unix.CapUserData) error {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	if _, _, e := unix.RawSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&caps[0])), 0); e != 0 {
-		return e
+	if err := capsetThread(&caps); err != nil {
+		return err
 	}
 	return c.setIDs()
 }
@@ -154,8 +154,16 @@ func (c *callerCreds) assume() error {
 	}
 	data[0].Effective = data[0].Permitted & uint32(c.capEff)
 	data[1].Effective = data[1].Permitted & uint32(c.capEff>>32)
-	hdr = unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3} // pid 0: this thread
-	if _, _, e := unix.RawSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0); e != 0 {
+	return capsetThread(&data)
+}
+
+// capsetThread sets the calling thread's capability sets with a raw call
+// (pid 0 in the header: this thread alone).
+func capsetThread(data *[2]unix.CapUserData) error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	_, _, e := unix.RawSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)),
+		uintptr(unsafe.Pointer(&data[0])), 0)
+	if e != 0 {
 		return e
 	}
 	return nil

@@ -73,7 +73,8 @@ func Inner() int {
 	// filter, which would refuse it.
 	diag := -1
 	if spec.Broker {
-		if diag, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG); err != nil {
+		diag, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+		if err != nil {
 			return fail(ExitSetup, "sandbox setup: sock_diag socket: %v", err)
 		}
 	}

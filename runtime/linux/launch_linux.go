@@ -174,7 +174,8 @@ func (l *Launch) Run() (int, error) {
 // which is then permc's child.
 func (l *Launch) runDirect() (int, error) {
 	if l.NetNamespace || len(l.MountArgs) > 0 || len(l.MountFiles) > 0 || !l.Spec.Direct || l.Broker != nil {
-		return ExitSetup, errors.New("bug: the Landlock-only mode got namespaces, mounts or a broker to set up")
+		return ExitSetup, errors.New("bug: the Landlock-only mode got namespaces, mounts or a broker " +
+			"to set up")
 	}
 	p, err := newPipes()
 	if err != nil {

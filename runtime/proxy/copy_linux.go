@@ -147,7 +147,8 @@ func putCopyBuf(class int, b *[]byte) {
 // spliceConns). EINTR is retried.
 func rawIO(trap uintptr, fd int, p []byte) (int, syscall.Errno) {
 	for {
-		r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		r, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))),
+			uintptr(len(p)))
 		if e != unix.EINTR {
 			return int(r), e
 		}

@@ -208,7 +208,8 @@ func landlockOnlyNetwork(n *ir.NetPolicy) string {
 			"which needs the network namespace (Landlock's TCP rules match ports, not addresses, and not UDP)"
 	}
 	if s := n.AllowedUnixSockets(); len(s) > 0 {
-		return fmt.Sprintf("%s: unix_sockets entry %q: allowlisted unix sockets are served only under bubblewrap, by its broker",
+		return fmt.Sprintf("%s: unix_sockets entry %q: allowlisted unix sockets are served only "+
+			"under bubblewrap, by its broker",
 			s[0].Origin, s[0].Path)
 	}
 	if n.DangerouslyAllowAllUnixSockets && n.Mode() == ir.NetOff {

@@ -37,8 +37,9 @@ func runSandboxed(o *Options) (int, error) {
 	linux.Warm()
 	b := o.binding()
 	if !ir.Decide(o.Policy, ir.Linux, b, o.Dir).Read {
-		return ExitSetup, fail(ExitSetup, "profile %s does not let the command read its workspace %s, where it would start; "+
-			"grant it (for instance \":workspace_roots\" = { \".\" = \"read\" }) or start elsewhere with -C", o.Policy.Name, o.Dir)
+		return ExitSetup, fail(ExitSetup, "profile %s does not let the command read its workspace %s, "+
+			"where it would start; grant it (for instance \":workspace_roots\" = { \".\" = \"read\" }) "+
+			"or start elsewhere with -C", o.Policy.Name, o.Dir)
 	}
 	// The root-only secrets are looked for while the checks below run:
 	// the walk depends only on the binding.
@@ -173,7 +174,8 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	}
 	mode := o.Policy.Net.Mode()
 	var broker *linux.Broker
-	if socks := o.Policy.Net.AllowedUnixSockets(); len(socks) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
+	socks := o.Policy.Net.AllowedUnixSockets()
+	if len(socks) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
 		paths := make([]string, len(socks))
 		for i, s := range socks {
 			paths[i] = s.Path
@@ -211,7 +213,8 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 // could replace (ReplaceableSockets).
 func (o *Options) checkUnixSockets(b ir.Binding) error {
 	if diags := ReplaceableSockets(o.Policy, b, o.names); diags.HasErrors() {
-		return &Error{Code: ExitSetup, Msg: "an allowlisted unix socket could be replaced from inside the sandbox", Diags: diags}
+		return &Error{Code: ExitSetup, Diags: diags,
+			Msg: "an allowlisted unix socket could be replaced from inside the sandbox"}
 	}
 	return nil
 }

@@ -213,10 +213,11 @@ func ReplaceableSockets(p *ir.Policy, b ir.Binding, names func(string) []string)
 			if d.By != nil {
 				by = " by " + d.By.Origin.String()
 			}
-			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the sandbox%s, "+
-				"so the sandbox could put another socket there under the allowed name; make the folder holding "+
-				"it read-only in the profile (%q = \"read\"), moving the socket to a folder of its own if need "+
-				"be, or allowlist a socket outside every writable root", s.Path, q, by, filepath.Dir(s.Path))
+			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the "+
+				"sandbox%s, so the sandbox could put another socket there under the allowed name; make "+
+				"the folder holding it read-only in the profile (%q = \"read\"), moving the socket to "+
+				"a folder of its own if need be, or allowlist a socket outside every writable root",
+				s.Path, q, by, filepath.Dir(s.Path))
 			break
 		}
 	}

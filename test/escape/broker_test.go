@@ -78,6 +78,12 @@ func brokerProfile(net string, sockets ...string) string {
 	return p
 }
 
+// readOnlyRun makes the workspace's "run" folder read-only in prof.
+func readOnlyRun(prof string) string {
+	return strings.Replace(prof, "\n[permissions.p.network",
+		"\n[permissions.p.filesystem.\":workspace_roots\"]\n\"run\" = \"read\"\n\n[permissions.p.network", 1)
+}
+
 // pyConnect connects a unix stream socket to path and prints what it got,
 // or the error.
 func pyConnect(path string) string {
@@ -232,8 +238,7 @@ except OSError as e:
 			e.mkdir(filepath.Join(e.ws, "run"))
 			ok := e.unixServer(filepath.Join(e.ws, "run", "app.sock"), allowedReply)
 			other := e.unixServer(filepath.Join(e.ws, "other.sock"), marker)
-			prof := strings.Replace(brokerProfile("", ok), "\n[permissions.p.network",
-				"\n[permissions.p.filesystem.\":workspace_roots\"]\n\"run\" = \"read\"\n\n[permissions.p.network", 1)
+			prof := readOnlyRun(brokerProfile("", ok))
 			return prof, fmt.Sprintf("mv %[1]s %[2]s.moved; rm -f %[2]s; mv %[3]s/run %[3]s/run.old; ln -s %[1]s %[2]s; %[4]s",
 				other, ok, e.ws, pyConnect(ok))
 		}, expectation{code: 0, has: []string{"GOT " + allowedReply}, hasNot: []string{marker}}},
@@ -248,8 +253,7 @@ except OSError as e:
 			if err := os.Link(ok, alias); err != nil {
 				e.t.Fatal(err)
 			}
-			prof := strings.Replace(brokerProfile("", ok), "\n[permissions.p.network",
-				"\n[permissions.p.filesystem.\":workspace_roots\"]\n\"run\" = \"read\"\n\n[permissions.p.network", 1)
+			prof := readOnlyRun(brokerProfile("", ok))
 			return prof, py + fmt.Sprintf(`'import socket
 held = socket.socket(socket.AF_UNIX); held.connect(%q)
 s = socket.socket(socket.AF_UNIX)
