@@ -39,6 +39,11 @@ func Inner() int {
 	// the disk again before it sends the Spec.
 	status.Write([]byte("M\x00"))
 	spec, err := readSpec()
+	if errors.Is(err, errNoSpec) {
+		// The parent stopped the start before sending one (a check after
+		// mounting failed) and is killing the sandbox: nothing to say.
+		return ExitSetup
+	}
 	if err != nil {
 		return fail(ExitSetup, "inner stage: %v", err)
 	}
@@ -131,6 +136,10 @@ func handOverListener(filter []byte, diag int, status io.Writer) error {
 	return nil
 }
 
+// errNoSpec is readSpec's error when the parent closed the pipe without
+// sending a Spec.
+var errNoSpec = errors.New("no spec sent")
+
 func readSpec() (*Spec, error) {
 	f := os.NewFile(fdSpec, "spec")
 	if f == nil {
@@ -140,6 +149,9 @@ func readSpec() (*Spec, error) {
 	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, errNoSpec
 	}
 	var s Spec
 	if err := json.Unmarshal(data, &s); err != nil {

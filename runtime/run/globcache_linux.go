@@ -37,6 +37,12 @@ type globCache struct {
 	// used are the stamps of every directory whose listing this run's
 	// globs rest on (Settled checks them again).
 	used []dirStamp
+	// Deferred lets an entry be used before its stamps are checked:
+	// Settled, which runs once the mounts are made, is then the only
+	// check, and unverified says that a failed Settled may only mean the
+	// entry was out of date.
+	Deferred   bool
+	unverified bool
 }
 
 // cacheFormat names the entry format; it is part of the key, so entries of
@@ -202,12 +208,27 @@ func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, 
 	if e.Result.Scan.Base != s.Base || e.Result.Scan.Pattern != s.Pattern || e.Result.Scan.MaxDepth != s.MaxDepth {
 		return bwrap.GlobResult{}, nil, false
 	}
-	if !verifyAll(e.Dirs, nil) {
+	if c.Deferred {
+		// A match gone since would become a placeholder on the host,
+		// which the next scan would take for a match: check the few
+		// matches now, and leave the directories to Settled.
+		var st syscall.Stat_t
+		for _, m := range e.Result.Matches {
+			if syscall.Lstat(m.Path, &st) != nil {
+				return bwrap.GlobResult{}, nil, false
+			}
+		}
+		c.unverified = true
+	} else if !verifyAll(e.Dirs, nil) {
 		return bwrap.GlobResult{}, nil, false
 	}
 	e.Result.Scan = s
 	return e.Result, e.Dirs, true
 }
+
+// Unverified reports whether an entry was used on Deferred terms: a
+// failed Settled then calls for a fresh scan, not for an error.
+func (c *globCache) Unverified() bool { return c.unverified }
 
 // Settled reports whether every directory a scan of this run read (or a
 // cache entry it used was verified against) still lists what it listed

@@ -58,13 +58,45 @@ func runSandboxed(o *Options) (int, error) {
 	if perr != nil {
 		return ExitSetup, fail(ExitSetup, "placeholders: %v", perr)
 	}
+	registered := false
+	defer func() {
+		if registered {
+			ps.release()
+		}
+	}()
+	// A deny glob's cached matches are used at once and checked only
+	// once the mounts are made, a single look at every directory they
+	// rest on. An entry found out of date then costs one more start of
+	// the sandbox, with a fresh scan; nothing ran in the first.
+	for deferred := true; ; deferred = false {
+		code, stale, err := o.start(b, secrets, ps, &registered, deferred)
+		if !stale {
+			return code, err
+		}
+		o.logf("a deny glob's cached matches were out of date; scanning again")
+		// The scan must see the workspace as a new run would, without
+		// the placeholders this one made (the last run removes them).
+		ps.unregister()
+		registered = false
+	}
+}
+
+// errStaleGlobs stops a sandbox whose deny-glob masks came from a cache
+// entry that the check after mounting found out of date.
+var errStaleGlobs = errors.New("deny-glob cache entry out of date")
+
+// start resolves the mount plan under the workspace's lock and runs the
+// command in the sandbox. stale reports that nothing ran because a deny
+// glob's cache entry, used on deferred terms, was out of date.
+func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placeholderSet,
+	registered *bool, deferred bool) (code int, stale bool, err error) {
 	// Resolve under the workspace's lock: another run's placeholders must
 	// not be mistaken for the workspace's own directories, nor vanish
 	// between the look and the bind.
 	var res *bwrap.Resolved
 	var globs *globCache
-	err := ps.acquire(func() ([]bwrap.Placeholder, error) {
-		r, g, err := o.resolve(b, secrets)
+	err = ps.acquire(func() ([]bwrap.Placeholder, error) {
+		r, g, err := o.resolve(b, secrets, deferred)
 		if err != nil {
 			return nil, err
 		}
@@ -74,14 +106,14 @@ func runSandboxed(o *Options) (int, error) {
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			return ExitSetup, e
+			return ExitSetup, false, e
 		}
-		return ExitSetup, fail(ExitSetup, "placeholders: %v", err)
+		return ExitSetup, false, fail(ExitSetup, "placeholders: %v", err)
 	}
-	defer ps.release()
+	*registered = true
 	l, err := o.launch(res)
 	if err != nil {
-		return ExitSetup, err
+		return ExitSetup, false, err
 	}
 	defer closeFiles(l.MountFiles)
 	if len(res.Globs) > 0 {
@@ -93,43 +125,51 @@ func runSandboxed(o *Options) (int, error) {
 			made = append(made, p.Path)
 		}
 		l.Mounted = func() error {
-			if !globs.Settled(made) {
-				return fail(ExitSetup, "the tree a deny glob scanned changed while the sandbox was set up "+
-					"(is another sandbox moving folders in it?); a match could have moved from under its mask, so nothing ran")
+			if globs.Settled(made) {
+				return nil
 			}
-			return nil
+			if globs.Unverified() {
+				return errStaleGlobs
+			}
+			return fail(ExitSetup, "the tree a deny glob scanned changed while the sandbox was set up "+
+				"(is another sandbox moving folders in it?); a match could have moved from under its mask, so nothing ran")
 		}
 	}
 	if o.Policy.Net.Mode() == ir.NetProxied {
 		hp, err := o.startProxy()
 		if err != nil {
-			return ExitSetup, fail(ExitSetup, "starting the proxy: %v", err)
+			return ExitSetup, false, fail(ExitSetup, "starting the proxy: %v", err)
 		}
 		defer hp.close()
 		arch, _ := seccomp.NativeArch()
 		fd := linux.FirstMountFD + len(l.MountFiles)
 		spec, err := o.relaySpec(fd, arch)
 		if err != nil {
-			return ExitSetup, fail(ExitSetup, "proxy relay: %v", err)
+			return ExitSetup, false, fail(ExitSetup, "proxy relay: %v", err)
 		}
 		l.MountFiles = append(l.MountFiles, hp.dirf)
 		l.Spec.Relay = spec
 		l.Spec.Env = proxyEnv(l.Spec.Env, &o.Policy.Net)
 	}
 	code, rerr := l.Run()
+	if errors.Is(rerr, errStaleGlobs) {
+		return ExitSetup, true, nil
+	}
 	var re *Error
 	if errors.As(rerr, &re) {
-		return re.Code, re
+		return re.Code, false, re
 	}
 	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {
-		return code, fail(code, "%v", rerr)
+		return code, false, fail(code, "%v", rerr)
 	}
-	return code, nil
+	return code, false, nil
 }
 
 // resolve binds the mount plan to this machine; secrets returns the
-// root-only secrets to mask (startRootSecrets).
-func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.Resolved, *globCache, error) {
+// root-only secrets to mask (startRootSecrets). With deferred, a deny
+// glob's cache entry is used before its directories are checked (see
+// globCache.Deferred).
+func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask, deferred bool) (*bwrap.Resolved, *globCache, error) {
 	plan, diags := bwrap.Compile(o.Policy)
 	if diags.HasErrors() {
 		return nil, nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
@@ -143,6 +183,7 @@ func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask) (*bwrap.
 		pj, _ := json.Marshal(o.Policy)
 		return pj
 	})
+	cache.Deferred = deferred
 	masks := append(secrets(), freshMountDenies(o.Policy)...)
 	// permc's own state (proxy log, glob cache, locks) is nobody's
 	// business inside the sandbox: the glob cache lists denied paths.

@@ -69,6 +69,12 @@ func (s *placeholderSet) acquire(plan func() ([]bwrap.Placeholder, error)) error
 
 // release unregisters this run; the last one removes the placeholders.
 func (s *placeholderSet) release() {
+	s.unregister()
+	s.lock.Close()
+}
+
+// unregister is release that keeps the set usable: acquire may follow.
+func (s *placeholderSet) unregister() {
 	s.locked(func() error {
 		os.Remove(s.runFile(os.Getpid()))
 		if len(s.liveRuns()) == 0 {
@@ -76,7 +82,6 @@ func (s *placeholderSet) release() {
 		}
 		return nil
 	})
-	s.lock.Close()
 }
 
 func (s *placeholderSet) runFile(pid int) string {

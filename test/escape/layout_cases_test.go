@@ -253,3 +253,37 @@ func TestGlobCachePoisoning(t *testing.T) {
 	}
 	e.expect(e.run(prof, "cat new.env"), expectation{code: -1, hasNot: []string{marker}})
 }
+
+// A deny glob's cache entry is used before its directories are checked,
+// and checked once the mounts are made. A match added since the entry
+// was made is caught there: the sandbox is started again with a fresh
+// scan, and the new file is masked. A match removed since is seen before
+// anything is mounted: no placeholder is made for it, and the sandbox
+// starts once.
+func TestGlobCacheOutOfDate(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	prof := globProfile("**/*.env", 3)(e)
+	e.expect(e.run(prof, "true"), expectation{code: 0})
+	e.extra = []string{"-v"}
+	defer func() { e.extra = nil }()
+
+	e.file(filepath.Join(e.ws, "a", "b", "added.env"), marker)
+	r := e.run(prof, "cat a/b/added.env; echo done")
+	e.expect(r, expectation{code: 0, has: []string{"done", "out of date; scanning again"}, hasNot: []string{marker, "inner stage"}})
+	if n := strings.Count(r.out, "mount plan:"); n != 2 {
+		t.Errorf("the sandbox was planned %d times, want 2 (once from the cache, once after a fresh scan):\n%s", n, r.out)
+	}
+	r = e.run(prof, "cat a/b/added.env; echo done")
+	e.expect(r, expectation{code: 0, has: []string{"done"}, hasNot: []string{marker, "out of date"}})
+
+	gone := filepath.Join(e.ws, "a", "b", "added.env")
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(prof, "ls -d a/b/added.env 2>&1; echo done")
+	e.expect(r, expectation{code: 0, has: []string{"done", "No such file"}, hasNot: []string{"out of date"}, hostNot: []string{gone}})
+	if n := strings.Count(r.out, "mount plan:"); n != 1 {
+		t.Errorf("the sandbox was planned %d times, want 1:\n%s", n, r.out)
+	}
+}
