@@ -143,3 +143,47 @@ func TestGlobCacheEntryEncoding(t *testing.T) {
 		}
 	}
 }
+
+// On deferred terms an entry is used without looking at its directories,
+// and Settled is what catches a change: a match added since fails it and
+// says the entry was unverified; a match removed since is a miss at once.
+func TestGlobCacheDeferredCheck(t *testing.T) {
+	root := t.TempDir()
+	deep := filepath.Join(root, "a", "b")
+	os.MkdirAll(deep, 0o755)
+	os.WriteFile(filepath.Join(root, "a", "x.env"), nil, 0o644)
+	state := t.TempDir()
+	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 5}
+	first := newGlobCache(state, []byte("policy"))
+	if _, d := first.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{}); d.HasErrors() {
+		t.Fatal(d)
+	}
+
+	deferred := func() *globCache {
+		c := newGlobCache(state, []byte("policy"))
+		c.Deferred = true
+		return c
+	}
+	c := deferred()
+	res, _ := c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	if len(res[0].Matches) != 1 || !c.Unverified() || !c.Settled(nil) {
+		t.Fatalf("unchanged tree: matches %+v, unverified %v, settled %v; want the cached match, unverified, settled",
+			res[0].Matches, c.Unverified(), c.Settled(nil))
+	}
+
+	os.WriteFile(filepath.Join(deep, "added.env"), nil, 0o644)
+	c = deferred()
+	res, _ = c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	if len(res[0].Matches) != 1 || c.Settled(nil) || !c.Unverified() {
+		t.Fatalf("added match: matches %+v, settled %v, unverified %v; want the stale entry, caught by Settled",
+			res[0].Matches, c.Settled(nil), c.Unverified())
+	}
+	os.Remove(filepath.Join(deep, "added.env"))
+
+	os.Remove(filepath.Join(root, "a", "x.env"))
+	c = deferred()
+	res, _ = c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{})
+	if len(res[0].Matches) != 0 || c.Unverified() || !c.Settled(nil) {
+		t.Fatalf("removed match: matches %+v, unverified %v; want a fresh walk with no match", res[0].Matches, c.Unverified())
+	}
+}
