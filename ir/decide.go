@@ -113,6 +113,70 @@ func (x *Decider) Decide(path string) Decision {
 	return x.d.decide(pc, true)
 }
 
+// ReadsBelow reports whether the sandbox may read anything strictly below
+// dir. It errs towards yes: a granting glob whose base lies above dir, a
+// workspace root or git directory at, below or above dir, or a path it
+// cannot split all count as reading below.
+func (x *Decider) ReadsBelow(dir string) bool {
+	d := x.d
+	if d.p.Unrestricted {
+		return true
+	}
+	pc, ok := SplitPath(d.t, dir)
+	if !ok {
+		return true
+	}
+	// A child of dir that no entry names is decided as every path below
+	// dir is, unless a deeper entry covers that path: by the deepest entry
+	// at or above dir that covers children. Deny globs are left out (one
+	// could match the probe's name and not a real one), which errs
+	// towards yes.
+	probe := append(append([]string(nil), pc...), "\x00")
+	var by *Match
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.Kind == MatchDenyGlob || len(e.comps) > len(pc) {
+			continue
+		}
+		if m, ok := d.match(e, probe); ok &&
+			(by == nil || m.Depth > by.Depth || m.Depth == by.Depth && m.Access.Rank() > by.Access.Rank()) {
+			by = &m
+		}
+	}
+	if by != nil && by.Access != Deny {
+		return true
+	}
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.Access == Deny {
+			continue
+		}
+		if len(e.comps) > len(pc) && hasPrefixComps(d.t, pc, e.comps, true) {
+			return true // a grant below dir
+		}
+		if e.pattern != "" && hasPrefixComps(d.t, e.comps, pc, true) {
+			return true // a granting glob that may reach below dir
+		}
+	}
+	related := func(c []string) bool {
+		return hasPrefixComps(d.t, pc, c, true) || hasPrefixComps(d.t, c, pc, true)
+	}
+	for i, r := range d.roots {
+		if related(r) {
+			return true
+		}
+		if g, ok := d.gitdirs[i]; ok && related(g) {
+			return true
+		}
+		for _, c := range d.caps[i] {
+			if related(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type entry struct {
 	Match
 	comps   []string // path, or the literal base of a glob

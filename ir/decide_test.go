@@ -102,3 +102,62 @@ func TestDecideGitDirCaps(t *testing.T) {
 		t.Errorf("an explicit rule on the common directory must win: %v", got)
 	}
 }
+
+// ReadsBelow never says no where some path below is readable: checked over
+// many profiles and paths, with what it must answer in plain cases.
+func TestReadsBelow(t *testing.T) {
+	b := Binding{Home: "/home/dev", Tmpdir: "/tmp/t", SlashTmp: true, WorkspaceRoots: []string{"/home/dev/ws"}}
+	restricted := []FSRule{rule(BaseRoot, "", Deny), rule(BaseMinimal, "", Read), rule(BaseWorkspaceRoots, "", Write)}
+	profiles := map[string][]FSRule{
+		"restricted":      restricted,
+		"workspace":       {rule(BaseRoot, "", Read), rule(BaseWorkspaceRoots, "", Write)},
+		"reopened below":  append(restricted[:3:3], rule(BaseAbs, "/var/lib/app/data", Read)),
+		"deny below read": append(restricted[:3:3], rule(BaseAbs, "/var", Read), rule(BaseAbs, "/var/lib", Deny)),
+		"read glob above": append(restricted[:3:3], rule(BaseAbs, "/var/**/public", Read)),
+		"deny glob one char": {rule(BaseRoot, "", Read), rule(BaseAbs, "/var/lib/?", Deny),
+			rule(BaseAbs, "/var/lib/*.db", Deny)},
+		"deny then minimal": {rule(BaseMinimal, "", Read), rule(BaseAbs, "/opt", Deny)},
+	}
+	dirs := []string{"/etc", "/root", "/var/lib", "/var/log", "/opt", "/srv", "/boot", "/home/dev", "/usr"}
+	names := []string{"a", "x", "app", "data", "public", "shadow", "db.db", "lib", "ws", "ssl", "private"}
+	for name, rules := range profiles {
+		p := &Policy{Name: name, FS: FSPolicy{ProtectMetadata: true, GlobScanMaxDepth: 4, Rules: rules}}
+		for _, target := range []Target{Linux, MacOS} {
+			d := NewDecider(p, target, b)
+			for _, dir := range dirs {
+				if d.ReadsBelow(dir) {
+					continue
+				}
+				// No path below may be readable, to three levels.
+				var walk func(q string, depth int)
+				walk = func(q string, depth int) {
+					if depth == 0 {
+						return
+					}
+					for _, n := range names {
+						c := q + "/" + n
+						if d.Decide(c).Read {
+							t.Errorf("%s on %v: ReadsBelow(%s) is false, but %s is readable", name, target, dir, c)
+						}
+						walk(c, depth-1)
+					}
+				}
+				walk(dir, 3)
+			}
+		}
+	}
+	plain := NewDecider(&Policy{FS: FSPolicy{ProtectMetadata: true, Rules: restricted}}, Linux, b)
+	for dir, want := range map[string]bool{"/etc": true, "/usr": true, "/var/lib": false, "/root": false, "/opt": false, "/home/dev": true} {
+		if got := plain.ReadsBelow(dir); got != want {
+			t.Errorf("restricted profile: ReadsBelow(%s) = %v, want %v", dir, got, want)
+		}
+	}
+	reopened := NewDecider(&Policy{FS: FSPolicy{Rules: profiles["reopened below"]}}, Linux, b)
+	if !reopened.ReadsBelow("/var/lib") || !reopened.ReadsBelow("/var") {
+		t.Error("a read rule below /var/lib does not count as reading below it")
+	}
+	denied := NewDecider(&Policy{FS: FSPolicy{Rules: profiles["deny below read"]}}, Linux, b)
+	if denied.ReadsBelow("/var/lib") || !denied.ReadsBelow("/var") {
+		t.Error("a deny of /var/lib under a read /var: want nothing read below /var/lib, something below /var")
+	}
+}

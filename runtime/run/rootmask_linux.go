@@ -25,11 +25,17 @@ func rootSecrets(p *ir.Policy, b ir.Binding) []bwrap.Mask {
 		return nil
 	}
 	var masks []bwrap.Mask
-	var d *ir.Decider
-	for _, path := range secretCandidates(b) {
-		if d == nil {
-			d = ir.NewDecider(p, ir.Linux, b)
+	d := ir.NewDecider(p, ir.Linux, b)
+	// A directory the sandbox can see nothing of is not walked; one that
+	// is a symlink (/var/mail) is, since the rules judge its target by
+	// another name.
+	visible := func(dir string) bool {
+		if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return true
 		}
+		return d.Decide(dir).Read || d.ReadsBelow(dir)
+	}
+	for _, path := range secretCandidates(b, visible) {
 		if !d.Decide(path).Read {
 			continue // not visible inside anyway
 		}
@@ -52,16 +58,20 @@ func startRootSecrets(p *ir.Policy, b ir.Binding) func() []bwrap.Mask {
 }
 
 // secretCandidates lists root-owned entries others cannot read, down to
-// ir.RootSecretDepth levels in the directories of ir.RootSecretDirs,
-// skipping any that holds a workspace root, parents before children. A
+// ir.RootSecretDepth levels in the directories of ir.RootSecretDirs for
+// which visible is true, skipping any that holds a workspace root,
+// parents before children. A
 // masked directory is not entered. The directories are walked at once,
 // each entry examined with fstatat(2) on its directory's descriptor; an
 // entry whose d_type says it is neither a directory nor a regular file
 // (a symlink, a socket) cannot be one and is not examined.
-func secretCandidates(b ir.Binding) []string {
+func secretCandidates(b ir.Binding, visible func(dir string) bool) []string {
 	lists := make([][]string, len(ir.RootSecretDirs))
 	var wg sync.WaitGroup
 	for i, dir := range ir.RootSecretDirs {
+		if !visible(dir) {
+			continue
+		}
 		wg.Add(1)
 		go func(i int, dir string) {
 			defer wg.Done()

@@ -201,6 +201,28 @@ var processCases = []escapeCase{
 			e.file(filepath.Join(e.ws, "where"), filepath.Join(d, "secret"))
 		},
 		s(`cat "$(cat where)"`), fail()},
+	{"etc-shadow-unreadable-restricted", restrictedProfile, layout, s("cat /etc/shadow"), fail("root:")},
+	// As root, permc walks only the folders the profile lets the sandbox
+	// see into; a folder reopened below a denied one is still walked.
+	{"root-only-file-in-a-folder-reopened-below-a-denied-one", func(e *env) string {
+		return restrictedProfile(e) + fmt.Sprintf("\n[permissions.p.filesystem.%q]\n\".\" = \"read\"\n", reopenedDir(e))
+	},
+		func(e *env) {
+			layout(e)
+			d := reopenedDir(e)
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				e.t.Fatal(err)
+			}
+			e.t.Cleanup(func() { os.RemoveAll(d) })
+			os.WriteFile(filepath.Join(d, "secret"), []byte(marker), 0o600)
+			os.WriteFile(filepath.Join(d, "public"), []byte("public"), 0o644)
+		},
+		func(e *env) string {
+			return "cat " + filepath.Join(reopenedDir(e), "public") + "; cat " + filepath.Join(reopenedDir(e), "secret")
+		},
+		func(*env) expectation {
+			return expectation{code: -1, has: []string{"public"}, hasNot: []string{marker}}
+		}},
 	{"threads-start-under-the-filter", readOnlyProfile, layout,
 		s(py + `'import threading; t=threading.Thread(target=print, args=("ok",)); t.start(); t.join()'`), succeed("ok")},
 	{"clone3-returns-enosys", readOnlyProfile, layout,
@@ -348,3 +370,6 @@ func TestEscape(t *testing.T) {
 		})
 	}
 }
+
+// reopenedDir is a folder below /opt for one identity's run.
+func reopenedDir(e *env) string { return fmt.Sprintf("/opt/permc-escape-reopened-%d", e.as) }
