@@ -1,9 +1,13 @@
 package bwrap
 
 import (
+	"errors"
 	"io/fs"
 	"os"
+	"syscall"
 )
+
+var errNotRegular = errors.New("not a regular file")
 
 // FS is the loader's view of the disk. Every method takes an absolute path
 // and never follows a symlink in the last component, except ReadFile.
@@ -27,13 +31,21 @@ func (HostFS) Readlink(name string) (string, error) { return os.Readlink(name) }
 // ReadDir calls os.ReadDir.
 func (HostFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 
-// ReadFile reads at most 64 KiB of name.
+// ReadFile reads at most 64 KiB of name, which must be a regular file.
+// It opens without blocking: a FIFO planted where a pointer file belongs
+// would otherwise hold the caller (and the workspace's lock) until a
+// writer came.
 func (HostFS) ReadFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errNotRegular}
+	}
 	buf := make([]byte, 64<<10)
 	n, err := f.Read(buf)
 	if n > 0 {

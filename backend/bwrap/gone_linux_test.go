@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -37,5 +39,27 @@ func TestGlobMatchGoneSinceTheScan(t *testing.T) {
 	}
 	if len(res.Globs) != 1 {
 		t.Fatalf("globs %+v", res.Globs)
+	}
+}
+
+// A FIFO where a pointer file belongs (a .git file, a worktree's gitdir)
+// is refused at once: opening it for reading would wait for a writer.
+func TestHostReadFileRefusesAFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "gitdir")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := HostFS{}.ReadFile(p)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("read a FIFO as a pointer file")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadFile blocked on a FIFO")
 	}
 }

@@ -199,3 +199,24 @@ func TestSignalsReachTheCommand(t *testing.T) {
 		})
 	}
 }
+
+// A FIFO planted from inside a sandbox where a linked worktree's gitdir
+// pointer belongs does not hang the next run (which would hold the
+// workspace's lock and stop every other run on it).
+func TestPlantedFIFOPointerDoesNotHang(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	sub := filepath.Join(e.ws, "sub")
+	plant := "mkdir -p sub/x/.git/worktrees/n && mkfifo sub/x/.git/worktrees/n/gitdir && " +
+		"echo \"gitdir: " + sub + "/x/.git/worktrees/n\" > sub/.git && echo planted"
+	e.expect(e.run(workspaceProfile(e), plant), expectation{code: 0, has: []string{"planted"}})
+	ws := e.ws
+	e.ws = sub
+	defer func() { e.ws = ws }()
+	start := time.Now()
+	r := e.run(workspaceProfile(e), "echo ran")
+	e.expect(r, expectation{code: 0, has: []string{"ran"}})
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the run took %v", d)
+	}
+}
