@@ -177,6 +177,27 @@ func (x *Decider) ReadsBelow(dir string) bool {
 	return false
 }
 
+// Grants lists the paths of the bound entries that grant read or write:
+// the literal base of a glob, every workspace root and the git
+// directories protection reads. A runtime that mounts by real path can
+// resolve them to learn what the rules reach through symlinks.
+func (x *Decider) Grants() []string {
+	d := x.d
+	var out []string
+	for i := range d.entries {
+		if e := &d.entries[i]; e.Access != Deny {
+			out = append(out, JoinPath(d.t, e.comps))
+		}
+	}
+	for i, r := range d.roots {
+		out = append(out, JoinPath(d.t, r))
+		if g, ok := d.gitdirs[i]; ok {
+			out = append(out, JoinPath(d.t, g))
+		}
+	}
+	return out
+}
+
 type entry struct {
 	Match
 	comps   []string // path, or the literal base of a glob

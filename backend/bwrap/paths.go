@@ -116,6 +116,13 @@ func canonical(fsys FS, p string) (resolution, error) {
 	return res, nil
 }
 
+// Canonical is p with every symlink followed on the host disk, as the
+// mount plan resolves a rule's path; a missing tail is kept as written.
+func Canonical(p string) (string, error) {
+	res, err := canonical(HostFS{}, p)
+	return res.Real, err
+}
+
 // missing ends a resolution at a component that does not exist.
 func (res resolution) missing(at string, rest []string) resolution {
 	res.Real = joinPath(at, strings.Join(rest, "/"))

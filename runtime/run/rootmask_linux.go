@@ -25,23 +25,53 @@ func rootSecrets(p *ir.Policy, b ir.Binding) []bwrap.Mask {
 		return nil
 	}
 	var masks []bwrap.Mask
-	d := ir.NewDecider(p, ir.Linux, b)
-	// A directory the sandbox can see nothing of is not walked; one that
-	// is a symlink (/var/mail) is, since the rules judge its target by
-	// another name.
-	visible := func(dir string) bool {
-		if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return true
-		}
-		return d.Decide(dir).Read || d.ReadsBelow(dir)
-	}
-	for _, path := range secretCandidates(b, visible) {
-		if !d.Decide(path).Read {
+	see := newSight(p, b)
+	for _, path := range secretCandidates(b, see.judge) {
+		if whole, _ := see.judge(path); !whole {
 			continue // not visible inside anyway
 		}
 		masks = append(masks, bwrap.Mask{Path: path, Origin: ir.Origin{Profile: "root-only secret"}})
 	}
 	return masks
+}
+
+// sight judges what the sandbox can read of a path, erring towards yes.
+// The rules name paths as written, but the mount plan binds each rule's
+// real path: a rule on a symlink (or a workspace root reached through
+// one) makes its target readable under the target's own name, which the
+// rules' decisions do not see. links holds those targets.
+type sight struct {
+	d     *ir.Decider
+	links []string
+}
+
+func newSight(p *ir.Policy, b ir.Binding) *sight {
+	s := &sight{d: ir.NewDecider(p, ir.Linux, b)}
+	for _, g := range s.d.Grants() {
+		if real, err := bwrap.Canonical(g); err == nil && real != g {
+			s.links = append(s.links, real)
+		}
+	}
+	return s
+}
+
+// judge says whether the sandbox may read path itself (whole) and
+// whether it may read something below it (below). A symlink is judged
+// readable both ways: the rules judge its target by another name.
+func (s *sight) judge(path string) (whole, below bool) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return true, true
+	}
+	whole = s.d.Decide(path).Read
+	below = whole || s.d.ReadsBelow(path)
+	for _, l := range s.links {
+		if isAncestorOrSelf(l, path) {
+			whole, below = true, true
+		} else if isAncestorOrSelf(path, l) {
+			below = true
+		}
+	}
+	return whole, below
 }
 
 // startRootSecrets starts rootSecrets on its own goroutine; the function
@@ -58,18 +88,21 @@ func startRootSecrets(p *ir.Policy, b ir.Binding) func() []bwrap.Mask {
 }
 
 // secretCandidates lists root-owned entries others cannot read, down to
-// ir.RootSecretDepth levels in the directories of ir.RootSecretDirs for
-// which visible is true, skipping any that holds a workspace root,
-// parents before children. A
+// ir.RootSecretDepth levels in the directories of ir.RootSecretDirs,
+// skipping any that holds a workspace root, parents before children.
+// judge says what the sandbox may read of a path: a directory of which it
+// sees nothing is not walked, and a root-only directory it cannot read
+// itself but may read below is entered instead of listed. A
 // masked directory is not entered. The directories are walked at once,
 // each entry examined with fstatat(2) on its directory's descriptor; an
 // entry whose d_type says it is neither a directory nor a regular file
 // (a symlink, a socket) cannot be one and is not examined.
-func secretCandidates(b ir.Binding, visible func(dir string) bool) []string {
+func secretCandidates(b ir.Binding, judge func(path string) (whole, below bool)) []string {
 	lists := make([][]string, len(ir.RootSecretDirs))
 	var wg sync.WaitGroup
 	for i, dir := range ir.RootSecretDirs {
-		if !visible(dir) {
+		whole, below := judge(dir)
+		if !below {
 			continue
 		}
 		wg.Add(1)
@@ -79,7 +112,7 @@ func secretCandidates(b ir.Binding, visible func(dir string) bool) []string {
 			if unix.Lstat(dir, &st) != nil {
 				return
 			}
-			if rootOnlyStat(&st) && !holdsRoot(dir, b.WorkspaceRoots) {
+			if rootOnlyStat(&st) && !holdsRoot(dir, b.WorkspaceRoots) && whole {
 				lists[i] = []string{dir}
 				return
 			}
@@ -89,7 +122,7 @@ func secretCandidates(b ir.Binding, visible func(dir string) bool) []string {
 			if err != nil {
 				return
 			}
-			lists[i] = secretWalk(f, dir, 1, b, nil)
+			lists[i] = secretWalk(f, dir, 1, b, judge, nil)
 		}(i, dir)
 	}
 	wg.Wait()
@@ -103,7 +136,7 @@ func secretCandidates(b ir.Binding, visible func(dir string) bool) []string {
 
 // secretWalk examines the entries of the open directory f (path dir, at
 // depth below its RootSecretDirs entry) and closes f.
-func secretWalk(f *os.File, dir string, depth int, b ir.Binding, out []string) []string {
+func secretWalk(f *os.File, dir string, depth int, b ir.Binding, judge func(string) (bool, bool), out []string) []string {
 	defer f.Close()
 	ents, err := f.ReadDir(-1) // unsorted; the result is sorted
 	if err != nil {
@@ -122,13 +155,17 @@ func secretWalk(f *os.File, dir string, depth int, b ir.Binding, out []string) [
 		}
 		p := filepath.Join(dir, name)
 		if rootOnlyStat(&st) && !holdsRoot(p, b.WorkspaceRoots) {
-			out = append(out, p)
-			continue
+			whole, below := judge(p)
+			if whole || !below || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+				out = append(out, p)
+				continue
+			}
+			// Unreadable itself, readable below: look inside.
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFDIR && depth < ir.RootSecretDepth {
 			cfd, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err == nil {
-				out = secretWalk(os.NewFile(uintptr(cfd), p), p, depth+1, b, out)
+				out = secretWalk(os.NewFile(uintptr(cfd), p), p, depth+1, b, judge, out)
 			}
 		}
 	}

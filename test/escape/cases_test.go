@@ -223,6 +223,26 @@ var processCases = []escapeCase{
 		func(*env) expectation {
 			return expectation{code: -1, has: []string{"public"}, hasNot: []string{marker}}
 		}},
+	// A folder granted below a root-only folder the sandbox cannot read
+	// (/root is mode 0700) is still searched for root-only files.
+	{"root-only-file-in-a-folder-granted-below-root-only-root", func(e *env) string {
+		return restrictedProfile(e) + fmt.Sprintf("\n[permissions.p.filesystem.%q]\n\".\" = \"read\"\n", homeGrantDir(e))
+	},
+		secretPair(homeGrantDir), readPair(homeGrantDir), rootSeesPublic},
+	// A rule naming a symlink makes its target readable under its own
+	// name; root-only files there are masked all the same.
+	{"root-only-file-behind-a-granted-symlink", func(e *env) string {
+		return restrictedProfile(e) + fmt.Sprintf("\n[permissions.p.filesystem.%q]\n\".\" = \"read\"\n", linkedLink(e))
+	},
+		func(e *env) {
+			secretPair(linkedDir)(e)
+			os.Remove(linkedLink(e))
+			if err := os.Symlink(linkedDir(e), linkedLink(e)); err != nil {
+				e.t.Fatal(err)
+			}
+			e.t.Cleanup(func() { os.Remove(linkedLink(e)) })
+		},
+		readPair(linkedDir), rootSeesPublic},
 	{"threads-start-under-the-filter", readOnlyProfile, layout,
 		s(py + `'import threading; t=threading.Thread(target=print, args=("ok",)); t.start(); t.join()'`), succeed("ok")},
 	{"clone3-returns-enosys", readOnlyProfile, layout,
@@ -373,3 +393,41 @@ func TestEscape(t *testing.T) {
 
 // reopenedDir is a folder below /opt for one identity's run.
 func reopenedDir(e *env) string { return fmt.Sprintf("/opt/permc-escape-reopened-%d", e.as) }
+
+// homeGrantDir is a folder below /root (mode 0700) for one identity's run.
+func homeGrantDir(e *env) string { return fmt.Sprintf("/root/permc-escape-granted-%d", e.as) }
+
+// linkedDir is a folder below /var/lib reached through linkedLink.
+func linkedDir(e *env) string  { return fmt.Sprintf("/var/lib/permc-escape-linked-%d", e.as) }
+func linkedLink(e *env) string { return fmt.Sprintf("/opt/permc-escape-link-%d", e.as) }
+
+// secretPair makes the folder dir(e) with a root-only secret and a public
+// file in it.
+func secretPair(dir func(*env) string) func(*env) {
+	return func(e *env) {
+		layout(e)
+		d := dir(e)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			e.t.Fatal(err)
+		}
+		e.t.Cleanup(func() { os.RemoveAll(d) })
+		os.WriteFile(filepath.Join(d, "secret"), []byte(marker), 0o600)
+		os.WriteFile(filepath.Join(d, "public"), []byte("public"), 0o644)
+	}
+}
+
+func readPair(dir func(*env) string) func(*env) string {
+	return func(e *env) string {
+		return "cat " + filepath.Join(dir(e), "public") + "; cat " + filepath.Join(dir(e), "secret")
+	}
+}
+
+// rootSeesPublic wants the secret hidden, and as root the public file
+// shown (another user cannot pass /root or read a root-only file anyway).
+func rootSeesPublic(e *env) expectation {
+	x := expectation{code: -1, hasNot: []string{marker}}
+	if e.as == 0 {
+		x.has = []string{"public"}
+	}
+	return x
+}
