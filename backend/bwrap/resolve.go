@@ -286,6 +286,17 @@ func (r *resolver) checkMaskFile(bl *builder) {
 	}
 }
 
+// GlobMasks returns the operations that mask deny-glob matches.
+func (res *Resolved) GlobMasks() []Op {
+	var out []Op
+	for _, o := range res.Ops {
+		if o.Why == whyGlob {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Binding returns what ir.Decide needs to judge this machine: the roots
 // as bound, the linked worktrees found, and the disk for deny globs.
 func (res *Resolved) Binding() ir.Binding {

@@ -47,6 +47,12 @@ func Inner() int {
 	if err != nil {
 		return fail(ExitSetup, "inner stage: %v", err)
 	}
+	// Before anything else: the deny-glob masks must be where they were
+	// asked for (another sandbox could have moved a folder under one).
+	if err := CheckGuards(spec.Guards); err != nil {
+		return fail(ExitSetup, "a deny-glob mask is not in place: %v (is another sandbox moving folders "+
+			"in this tree?); a matching file could be readable, so nothing ran", err)
+	}
 	path, code, err := lookPath(spec)
 	if err != nil {
 		return fail(code, "%v", err)
@@ -310,4 +316,27 @@ func lookPath(s *Spec) (string, int, error) {
 		}
 	}
 	return "", ExitNotFound, fmt.Errorf("%s: %w", name, exec.ErrNotFound)
+}
+
+// CheckGuards checks every guard and describes the first that fails.
+func CheckGuards(gs []Guard) error {
+	for _, g := range gs {
+		var st, pst syscall.Stat_t
+		if err := syscall.Lstat(filepath.Dir(g.Path), &pst); err != nil {
+			return fmt.Errorf("the folder of %s: %v", g.Path, err)
+		}
+		if g.ParentIno != 0 && (pst.Dev != g.ParentDev || pst.Ino != g.ParentIno) {
+			return fmt.Errorf("the folder holding %s is not the one the scan read", g.Path)
+		}
+		if err := syscall.Lstat(g.Path, &st); err != nil {
+			return fmt.Errorf("%s: %v", g.Path, err)
+		}
+		switch {
+		case g.Ino != 0 && (st.Dev != g.Dev || st.Ino != g.Ino):
+			return fmt.Errorf("%s is not masked", g.Path)
+		case g.Mount && (st.Mode&syscall.S_IFMT != syscall.S_IFDIR || st.Dev == pst.Dev):
+			return fmt.Errorf("%s is not masked", g.Path)
+		}
+	}
+	return nil
 }

@@ -63,6 +63,30 @@ type Spec struct {
 	Relay *RelaySpec `json:"relay,omitempty"`
 	// Verbose makes the inner stage say what it applied, on stderr.
 	Verbose bool `json:"verbose,omitempty"`
+	// Guards are deny-glob masks the inner stage checks before anything
+	// else, with every mount in place (CheckGuards).
+	Guards []Guard `json:"guards,omitempty"`
+}
+
+// Guard is one deny-glob mask as the sandbox must see it. Masks are
+// mounted by path, and bubblewrap creates a destination that is missing;
+// another sandbox on the same tree can move a matched folder away for
+// that moment, let the mask land on a stand-in, then remove the stand-in
+// (which detaches the mask) and move the folder back. The guard sees both
+// halves: the folder holding the match must be the one the scan read, and
+// the match must be the mask.
+type Guard struct {
+	Path string `json:"path"`
+	// Dev and Ino, when Ino is set, are the mask file's: a file match.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
+	// Mount says Path is a tmpfs mask: a directory on another device
+	// than its folder.
+	Mount bool `json:"mount,omitempty"`
+	// ParentDev and ParentIno, when ParentIno is set, are the folder's
+	// identity when the scan read it.
+	ParentDev uint64 `json:"parent_dev,omitempty"`
+	ParentIno uint64 `json:"parent_ino,omitempty"`
 }
 
 // RelaySpec tells the inner stage where the proxy relay listens inside the

@@ -5,8 +5,10 @@ package run
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -81,6 +83,42 @@ func runSandboxed(o *Options) (int, error) {
 	}
 }
 
+// globGuards describes each deny-glob mask of the plan for the inner
+// stage to check once the mounts are made (linux.Guard): the mask file's
+// identity or a tmpfs, and the identity the scan recorded for the folder
+// holding the match, when it recorded one.
+func globGuards(res *bwrap.Resolved, c *globCache) ([]linux.Guard, error) {
+	ops := res.GlobMasks()
+	if len(ops) == 0 {
+		return nil, nil
+	}
+	stamps := map[string]*dirStamp{}
+	for i := range c.used {
+		stamps[c.used[i].Path] = &c.used[i]
+	}
+	out := make([]linux.Guard, 0, len(ops))
+	for _, op := range ops {
+		g := linux.Guard{Path: op.Dest}
+		if d := stamps[filepath.Dir(op.Dest)]; d != nil {
+			g.ParentDev, g.ParentIno = d.Dev, d.Ino
+		}
+		switch op.Op {
+		case bwrap.OpTmpfs:
+			g.Mount = true
+		case bwrap.OpROBind:
+			var st syscall.Stat_t
+			if err := syscall.Stat(op.Src, &st); err != nil {
+				return nil, err
+			}
+			g.Dev, g.Ino = st.Dev, st.Ino
+		default:
+			return nil, fmt.Errorf("unexpected %s mask at %s", op.Op, op.Dest)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
 // errStaleGlobs stops a sandbox whose deny-glob masks came from a cache
 // entry that the check after mounting found out of date.
 var errStaleGlobs = errors.New("deny-glob cache entry out of date")
@@ -116,6 +154,12 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 		return ExitSetup, false, err
 	}
 	defer closeFiles(l.MountFiles)
+	if l.Spec.Guards, err = globGuards(res, globs); err != nil {
+		return ExitSetup, false, fail(ExitSetup, "deny-glob masks: %v", err)
+	}
+	if len(l.Spec.Guards) > 0 {
+		o.logf("deny-glob masks the sandbox checks before the command starts: %d", len(l.Spec.Guards))
+	}
 	if len(res.Globs) > 0 {
 		// A deny glob's matches were found before the mounts were made;
 		// if any directory the scan read changed in between, a match may
