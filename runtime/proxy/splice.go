@@ -126,9 +126,7 @@ func pipe(dst, src net.Conn, closeBoth func(), progress func()) (int64, error) {
 		}
 		return n, err
 	}
-	if cw, ok := dst.(closeWriter); ok {
-		cw.CloseWrite()
-	}
+	closeWrite(dst)
 	return n, nil
 }
 
