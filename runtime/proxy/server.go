@@ -324,6 +324,9 @@ func (l *decisionLog) log() {
 }
 
 func (s *Server) logDecision(proto string, client net.Conn, rawHost string, d *Decision) {
+	if !s.log.Enabled(s.ctx, slog.LevelInfo) {
+		return
+	}
 	verdict := "allow"
 	if !d.Allowed() {
 		verdict = "refuse"
@@ -340,7 +343,12 @@ func (s *Server) logDecision(proto string, client net.Conn, rawHost string, d *D
 		attrs = append(attrs, slog.Any("addrs", d.Addrs))
 	}
 	attrs = append(attrs, slog.String("why", d.Explain()))
-	s.log.LogAttrs(s.ctx, slog.LevelInfo, verdict, attrs...)
+	// A record without a caller's pc: Logger.LogAttrs would walk the
+	// stack for one (runtime.Callers) in every tunnel's path, and the
+	// source line of every decision would be this one.
+	r := slog.NewRecord(time.Now(), slog.LevelInfo, verdict, 0)
+	r.AddAttrs(attrs...)
+	s.log.Handler().Handle(s.ctx, r)
 }
 
 func clientName(c net.Conn) string {
