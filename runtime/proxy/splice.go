@@ -84,6 +84,7 @@ func splice(a, b net.Conn, started func()) (aToB, bToA int64, err error) {
 	}
 	errc := make(chan error, 1)
 	go func() {
+		growStack()
 		if started != nil {
 			started()
 		}
