@@ -56,3 +56,21 @@ func TestLogDecisionRecord(t *testing.T) {
 		t.Errorf("a handler above Info got %d records", len(h.recs)-1)
 	}
 }
+
+// TestExplainAllowed: the words of an allowed decision, as every tunnel's
+// log line carries them.
+func TestExplainAllowed(t *testing.T) {
+	p, err := NewPolicy(testNetwork(t, "127.0.0.1=allow", "::1=allow").Domains, false, newResolver(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{
+		"127.0.0.1": `127.0.0.1:443 allowed by "127.0.0.1" at test.toml:1 (p)`,
+		"[::1]":     `[::1]:443 allowed by "::1" at test.toml:2 (p)`,
+	} {
+		d := p.Decide(context.Background(), host, 443)
+		if got := d.Explain(); got != want {
+			t.Errorf("Explain() for %s = %q, want %q", host, got, want)
+		}
+	}
+}
