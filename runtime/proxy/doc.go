@@ -99,7 +99,10 @@
 // connect(2) completes at once (loopback) and registers the connection
 // with the poller once, and the log record written beside the first
 // bytes rather than before them; the goroutine that accepts a connection
-// serves it. `permc proxy` runs on one P unless GOMAXPROCS is set (see
+// serves it, on a stack grown once rather than copied as it deepens. The
+// request head, the connect(2), the 200 and the half-closes are raw
+// system calls too, so none of them hands the P to another thread when
+// it lasts. `permc proxy` runs on one P unless GOMAXPROCS is set (see
 // cmd/permc).
 //
 // # Limitations

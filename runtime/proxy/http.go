@@ -258,13 +258,15 @@ func (s *Server) connect(c net.Conn, br *bufio.Reader, req *request) bool {
 		return false
 	}
 	defer s.untrack(up)
-	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+	if _, err := connWrite(c, connectEstablished); err != nil {
 		up.Close()
 		return false
 	}
 	s.tunnel(c, br, up, rest, dl.log)
 	return false
 }
+
+var connectEstablished = []byte("HTTP/1.1 200 Connection established\r\n\r\n")
 
 // tunnel hands bytes already read on either side to the other, then
 // splices the two connections; started runs once the copies are under
@@ -273,13 +275,13 @@ func (s *Server) tunnel(c net.Conn, br *bufio.Reader, up net.Conn, rest []byte, 
 	TuneUnixConn(c)
 	if n := br.Buffered(); n > 0 {
 		b, _ := br.Peek(n)
-		if _, err := up.Write(b); err != nil {
+		if _, err := connWrite(up, b); err != nil {
 			up.Close()
 			return
 		}
 	}
 	if len(rest) > 0 {
-		if _, err := c.Write(rest); err != nil {
+		if _, err := connWrite(c, rest); err != nil {
 			up.Close()
 			return
 		}
@@ -480,7 +482,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 	if r.idle > 0 {
 		r.c.SetReadDeadline(time.Now().Add(r.idle))
 	}
-	return r.c.Read(p)
+	return connRead(r.c, p)
 }
 
 // budget fails reads past a limit; it bounds an origin's response head.

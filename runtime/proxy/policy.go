@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/permc/permc/ir"
@@ -69,7 +70,8 @@ func (d *Decision) Explain() string {
 	target := d.target()
 	switch d.Reason {
 	case ReasonAllowed:
-		return fmt.Sprintf("%s allowed by %s", target, ruleText(d.Rule))
+		// Every allowed tunnel's log line says this: no fmt.
+		return target + " allowed by " + ruleText(d.Rule)
 	case ReasonDenied:
 		if d.Addr.IsValid() {
 			return fmt.Sprintf("%s resolves to %s, denied by %s", target, d.Addr, ruleText(d.Rule))
@@ -112,7 +114,7 @@ func (d *Decision) target() string {
 	if strings.IndexByte(h, ':') >= 0 {
 		h = "[" + h + "]"
 	}
-	return fmt.Sprintf("%s:%d", h, d.Port)
+	return h + ":" + strconv.Itoa(int(d.Port))
 }
 
 // ruleText names a rule and where it was written.
@@ -120,7 +122,7 @@ func ruleText(r *ir.DomainRule) string {
 	if r == nil {
 		return "no rule"
 	}
-	return fmt.Sprintf("%q at %s", r.Pattern, r.Origin)
+	return strconv.Quote(r.Pattern) + " at " + r.Origin.String()
 }
 
 // Policy is the one decision function of the proxy: every destination of

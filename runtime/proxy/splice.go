@@ -84,6 +84,7 @@ func splice(a, b net.Conn, started func()) (aToB, bToA int64, err error) {
 	}
 	errc := make(chan error, 1)
 	go func() {
+		growStack()
 		if started != nil {
 			started()
 		}
@@ -126,9 +127,7 @@ func pipe(dst, src net.Conn, closeBoth func(), progress func()) (int64, error) {
 		}
 		return n, err
 	}
-	if cw, ok := dst.(closeWriter); ok {
-		cw.CloseWrite()
-	}
+	closeWrite(dst)
 	return n, nil
 }
 
