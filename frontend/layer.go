@@ -11,7 +11,9 @@
 package frontend
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -51,7 +53,15 @@ type reader struct {
 }
 
 func (r *reader) typeErr(v *value, key, want string) {
-	r.diags.Errorf(v.pos, diag.Type, "%s must be a %s, not a %s", key, want, v.kind)
+	r.diags.Errorf(v.pos, diag.Type, "%s must be %s, not %s", key, withArticle(want), withArticle(fmt.Sprint(v.kind)))
+}
+
+// withArticle puts "a" or "an" before a noun phrase.
+func withArticle(s string) string {
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }
 
 func (r *reader) str(v *value, key string) *ir.String {

@@ -17,7 +17,7 @@ func WriteText(w io.Writer, r *Report) {
 	}
 	for _, p := range r.Profiles {
 		if p.Profile == "" {
-			fmt.Fprintf(w, "profile folder %s (its manifest names no profile)\n", p.Folder)
+			fmt.Fprintf(w, "profile folder %s\n", p.Folder)
 		} else {
 			fmt.Fprintf(w, "profile %s (%s)\n", p.Profile, p.Folder)
 		}

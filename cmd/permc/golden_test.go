@@ -67,7 +67,8 @@ func TestGolden(t *testing.T) {
 			}
 			var out, errb bytes.Buffer
 			if code := realMain(args, &out, &errb); code != 0 {
-				t.Errorf("permc %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+				t.Errorf("permc %s: exit %d\n%s%s(if the change is intended, `make golden` rewrites golden/)",
+					strings.Join(args, " "), code, out.String(), errb.String())
 			}
 		})
 	}

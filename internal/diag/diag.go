@@ -184,18 +184,38 @@ func (l List) Sorted() List {
 }
 
 // Render writes the sorted list as text. At most max diagnostics are
-// printed when max > 0; a final line says how many were left out.
+// printed when max > 0, errors before warnings and notes (so a run that
+// failed always shows why), in the list's order; a final line says how
+// many were left out.
 func (l List) Render(w io.Writer, max int) {
 	s := l.Sorted()
-	for i, d := range s {
-		if max > 0 && i == max {
-			fmt.Fprintf(w, "too many diagnostics: %d more not shown (use --all-errors)\n", len(s)-max)
-			return
+	shown := s
+	if max > 0 && len(s) > max {
+		keep := make([]bool, len(s))
+		n := 0
+		for pass := 0; pass < 2; pass++ {
+			for i, d := range s {
+				if n < max && !keep[i] && (pass == 1 || d.Severity == Error) {
+					keep[i] = true
+					n++
+				}
+			}
 		}
+		shown = nil
+		for i, d := range s {
+			if keep[i] {
+				shown = append(shown, d)
+			}
+		}
+	}
+	for _, d := range shown {
 		fmt.Fprintln(w, d.String())
 		for _, r := range d.Related {
 			fmt.Fprintf(w, "\t%s: note: %s\n", r.Pos, r.Message)
 		}
+	}
+	if len(shown) < len(s) {
+		fmt.Fprintf(w, "too many diagnostics: %d more not shown (use --all-errors)\n", len(s)-len(shown))
 	}
 }
 
