@@ -124,12 +124,19 @@
 //     at most 256 decisions.
 //   - A name is dialed at its checked addresses in the resolver's order,
 //     one after another; there is no Happy Eyeballs racing.
-//   - Tunnels and response bodies have no idle timeout while both
-//     directions are open: a long-lived connection (a WebSocket, a stream)
-//     stays open until a side closes or Close is called. Once one
+//   - Tunnels have no idle timeout while both directions are open: a
+//     long-lived connection (a WebSocket, a stream) stays open until a
+//     side closes or Close is called. A plain-HTTP origin gets
+//     Options.IdleTimeout for each read of its response, the head
+//     included, so an upload that outlasts it to an origin that says
+//     nothing until the body ends gets a 504. Once one
 //     direction of a tunnel has ended, the other may be silent for at most
 //     two minutes at a time, so a client that left cannot hold a tunnel
 //     open for as long as an origin does.
+//   - An origin's reset reaches the client as a clean close: in a tunnel,
+//     or in a plain-HTTP body framed by the connection's end, a truncated
+//     stream then looks complete unless the protocol inside (TLS, a
+//     length) says otherwise.
 //   - Upstream proxies: http, socks5 and socks5h URLs; https:// upstreams
 //     are refused when the Server is built. NO_PROXY is read as Go's
 //     golang.org/x/net/http/httpproxy reads it, and loopback destinations

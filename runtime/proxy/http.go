@@ -386,7 +386,11 @@ func (e *exchange) run(rest []byte) bool {
 		bodyDone <- err
 	}()
 
-	bud := &budget{r: e.up, left: 1 << 20}
+	// The origin gets IdleTimeout for every read of its response, the
+	// head included: one that never answers (or stalls mid-body) would
+	// otherwise hold both connections, and the client's slot, for good,
+	// even after the client left (nothing reads the client meanwhile).
+	bud := &budget{r: &connReader{c: e.up, idle: e.s.opts.IdleTimeout}, left: 1 << 20}
 	ur := bufio.NewReaderSize(io.MultiReader(strings.NewReader(string(rest)), bud), 4<<10)
 	keep, err := e.relayResponse(ur, bud, bodyDone)
 	if !keep || err != nil {
@@ -517,6 +521,11 @@ func (e *exchange) relayResponse(ur *bufio.Reader, bud *budget, bodyDone chan er
 	var err error
 	for {
 		resp, err = http.ReadResponse(ur, &http.Request{Method: e.req.method})
+		if err != nil && isTimeout(err) {
+			e.s.reply(e.c, http.StatusGatewayTimeout, "", fmt.Sprintf("no response from %s within %v",
+				e.d.target(), e.s.opts.IdleTimeout), false)
+			return false, err
+		}
 		if err != nil {
 			e.s.reply(e.c, http.StatusBadGateway, "", fmt.Sprintf("bad response from %s: %v", e.d.target(), err), false)
 			return false, err

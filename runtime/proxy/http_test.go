@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -643,5 +645,56 @@ func TestQuietByDefault(t *testing.T) {
 	defer s.Close()
 	if s.log.Enabled(context.Background(), slog.LevelError) {
 		t.Error("the default logger is enabled")
+	}
+}
+
+// TestSilentOrigin: an origin that reads a request and never answers gets
+// IdleTimeout, after which the client gets a 504 and the origin
+// connection is closed; a client that left meanwhile holds nothing.
+func TestSilentOrigin(t *testing.T) {
+	l, err := net.Listen("tcp", netip.AddrPortFrom(originAddr, 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	closed := make(chan time.Time, 8)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				io.Copy(io.Discard, c) // until the proxy closes it
+				closed <- time.Now()
+				c.Close()
+			}()
+		}
+	}()
+	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}, opts: func(o *Options) {
+		o.IdleTimeout = 300 * time.Millisecond
+	}})
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	req := rawGet("http://allowed.test:"+port+"/", "allowed.test:"+port)
+
+	start := time.Now()
+	if r := e.raw().do(req, "GET"); r == nil || r.code != http.StatusGatewayTimeout {
+		t.Errorf("silent origin: %v, want 504", r)
+	}
+	c, err := net.Dial("tcp", e.http)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, req)
+	c.Close() // the client leaves while the origin says nothing
+	for i := 0; i < 2; i++ {
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("origin connection %d still open 5s later", i+1)
+		}
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -43,7 +43,8 @@ type Options struct {
 
 	// HeaderTimeout bounds reading a request head or a SOCKS5 handshake
 	// (default 10s); IdleTimeout bounds the wait for the next request on a
-	// kept-alive connection and each read of a request body (default 2m);
+	// kept-alive connection, each read of a request body and each read of
+	// an origin's response, its head included (default 2m);
 	// DialTimeout bounds the lookup and the dial of a destination
 	// (default 10s).
 	HeaderTimeout, IdleTimeout, DialTimeout time.Duration
@@ -357,7 +358,10 @@ func clientName(c net.Conn) string {
 		return ""
 	}
 	a := c.RemoteAddr()
-	if a == nil || a.String() == "" || a.String() == "@" {
+	if a == nil {
+		return ""
+	}
+	if a.String() == "" || a.String() == "@" {
 		return a.Network()
 	}
 	return a.String()

@@ -252,3 +252,15 @@ func TestLogLines(t *testing.T) {
 		t.Errorf("refusal line: %s", lines[1])
 	}
 }
+
+type nilAddrConn struct{ net.Conn }
+
+func (nilAddrConn) RemoteAddr() net.Addr { return nil }
+
+// A connection without a remote address (a wrapping listener's) is logged
+// with an empty client name, not a crash.
+func TestClientNameNilAddr(t *testing.T) {
+	if got := clientName(nilAddrConn{}); got != "" {
+		t.Errorf("clientName = %q, want empty", got)
+	}
+}
