@@ -28,23 +28,68 @@ type placeholderSet struct {
 
 func openPlaceholderSet(state, workspace string) (*placeholderSet, error) {
 	sum := sha256.Sum256([]byte(workspace))
-	dir := filepath.Join(state, "placeholders", hex.EncodeToString(sum[:8]))
-	if err := os.MkdirAll(filepath.Join(dir, "runs"), 0o700); err != nil {
+	s := &placeholderSet{dir: filepath.Join(state, "placeholders", hex.EncodeToString(sum[:8]))}
+	if err := s.open(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	return &placeholderSet{dir: dir, lock: f}, nil
+	return s, nil
 }
 
+// open (re)creates the set's folder and opens its lock file. The last
+// run of another process may be removing the folder meanwhile: a step
+// that fails is tried again.
+func (s *placeholderSet) open() error {
+	var err error
+	for range 20 {
+		if err = os.MkdirAll(filepath.Join(s.dir, "runs"), 0o700); err != nil {
+			continue
+		}
+		var f *os.File
+		if f, err = os.OpenFile(filepath.Join(s.dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600); err != nil {
+			continue
+		}
+		s.lock = f
+		return nil
+	}
+	return err
+}
+
+// locked runs f holding the set's lock. The last run removes the set's
+// folder, lock file included, while it holds the lock: a run that was
+// waiting then holds a lock on a file no longer there, sees it, and
+// starts over with a fresh folder.
 func (s *placeholderSet) locked(f func() error) error {
-	if err := syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX); err != nil {
-		return err
+	for {
+		fd := int(s.lock.Fd())
+		if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+			return err
+		}
+		var held, named syscall.Stat_t
+		if syscall.Fstat(fd, &held) == nil && syscall.Stat(filepath.Join(s.dir, "lock"), &named) == nil &&
+			held.Dev == named.Dev && held.Ino == named.Ino {
+			break
+		}
+		syscall.Flock(fd, syscall.LOCK_UN)
+		s.lock.Close()
+		if err := s.open(); err != nil {
+			return err
+		}
 	}
 	defer syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 	return f()
+}
+
+// removeIfUnused removes the set's folder when no run is registered and
+// no placeholder is recorded; the caller holds the lock.
+func (s *placeholderSet) removeIfUnused() {
+	if _, err := os.Lstat(s.manifest()); err == nil {
+		return
+	}
+	if os.Remove(filepath.Join(s.dir, "runs")) != nil {
+		return // a run's record is still there
+	}
+	os.Remove(filepath.Join(s.dir, "lock"))
+	os.Remove(s.dir)
 }
 
 // acquire registers this run and creates the placeholders it needs; plan
@@ -63,6 +108,11 @@ func (s *placeholderSet) acquire(plan func() ([]bwrap.Placeholder, error)) error
 			return err
 		}
 		s.record(made)
+		// The folder may have been emptied by a last run that held the
+		// lock file before this one's was made.
+		if err := os.MkdirAll(filepath.Join(s.dir, "runs"), 0o700); err != nil {
+			return err
+		}
 		return os.WriteFile(s.runFile(os.Getpid()), nil, 0o600)
 	})
 }
@@ -79,6 +129,7 @@ func (s *placeholderSet) unregister() {
 		os.Remove(s.runFile(os.Getpid()))
 		if len(s.liveRuns()) == 0 {
 			s.cleanLeftovers()
+			s.removeIfUnused()
 		}
 		return nil
 	})
