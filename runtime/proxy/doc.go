@@ -133,10 +133,12 @@
 //     direction of a tunnel has ended, the other may be silent for at most
 //     two minutes at a time, so a client that left cannot hold a tunnel
 //     open for as long as an origin does.
-//   - An origin's reset reaches the client as a clean close: in a tunnel,
-//     or in a plain-HTTP body framed by the connection's end, a truncated
-//     stream then looks complete unless the protocol inside (TLS, a
-//     length) says otherwise.
+//   - A reset on one side of a TCP tunnel is passed on as a reset; one
+//     that reaches a plain-HTTP response body framed by the connection's
+//     end, or a tunnel whose client side is a Unix socket (the relay
+//     under permc run), arrives as a clean close, so a truncated stream
+//     there looks complete unless the protocol inside (TLS, a length)
+//     says otherwise.
 //   - Upstream proxies: http, socks5 and socks5h URLs; https:// upstreams
 //     are refused when the Server is built. NO_PROXY is read as Go's
 //     golang.org/x/net/http/httpproxy reads it, and loopback destinations

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"errors"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -696,5 +698,41 @@ func TestSilentOrigin(t *testing.T) {
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// TestTunnelPassesOnAReset: an origin that sends some bytes and then
+// resets the connection is seen by the client as a reset after those
+// bytes, not as a clean end of a complete stream.
+func TestTunnelPassesOnAReset(t *testing.T) {
+	l, err := net.Listen("tcp", netip.AddrPortFrom(originAddr, 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	payload := strings.Repeat("x", 5000)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			io.WriteString(c, payload)
+			time.Sleep(50 * time.Millisecond)
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}})
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	c, err := tunnelTo(e.http, "allowed.test:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	if len(got) != len(payload) || !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("read %d bytes, then %v; want %d bytes, then a reset", len(got), err, len(payload))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -121,6 +122,12 @@ func pipe(dst, src net.Conn, closeBoth func(), progress func()) (int64, error) {
 		n, err = io.Copy(dst, progressReader{src, progress})
 	}
 	if err != nil {
+		if errors.Is(err, syscall.ECONNRESET) {
+			// A reset on one side is passed on as a reset, not a
+			// clean close: a stream cut short must not look complete.
+			resetOnClose(dst)
+			resetOnClose(src)
+		}
 		closeBoth()
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 			err = nil
@@ -143,4 +150,11 @@ func (p progressReader) Read(b []byte) (int, error) {
 		p.progress()
 	}
 	return n, err
+}
+
+// resetOnClose makes c's Close send a reset (SO_LINGER 0) when c is TCP.
+func resetOnClose(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 }
