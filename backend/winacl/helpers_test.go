@@ -130,11 +130,5 @@ func access(t testing.TB, d *Disk, tok *Token, path string) ir.Access {
 	if g.Partial {
 		t.Errorf("%s: partial write access", path)
 	}
-	switch {
-	case g.Write:
-		return ir.Write
-	case g.Read:
-		return ir.Read
-	}
-	return ir.Deny
+	return g.Access()
 }

@@ -67,28 +67,14 @@ func copyTCP(dst, src net.Conn, progress func()) (written int64, handled bool, e
 			return written, true, nil // EOF
 		}
 		full := n == len(*b)
-		off := 0
-		werr := ws.Write(func(fd uintptr) bool {
-			for off < n {
-				m, e := rawIO(unix.SYS_WRITE, int(fd), (*b)[off:n])
-				if e == unix.EAGAIN {
-					return false
-				}
-				if e != 0 {
-					errno = e
-					return true
-				}
-				off += m
-				written += int64(m)
-			}
-			return true
-		})
+		m, werrno, werr := rawWriteAll(ws, (*b)[:n])
+		written += int64(m)
 		putCopyBuf(class, b)
 		if werr != nil {
 			return written, true, werr
 		}
-		if errno != 0 {
-			return written, true, os.NewSyscallError("write", errno)
+		if werrno != 0 {
+			return written, true, os.NewSyscallError("write", werrno)
 		}
 		if full && class < len(copyBufSizes)-1 {
 			class++

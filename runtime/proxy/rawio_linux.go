@@ -22,26 +22,6 @@ import (
 // one P that was two to three threads and as many wake-ups per
 // connection where one thread suffices.
 
-// rawAccess returns the raw access of a TCP connection or a Unix stream
-// connection, whose reads and writes the proxy then makes with raw system
-// calls; ok is false for any other connection.
-func rawAccess(c net.Conn) (rc syscall.RawConn, ok bool) {
-	var sc syscall.Conn
-	switch c := c.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		if a := c.LocalAddr(); a == nil || a.Network() != "unix" {
-			return nil, false
-		}
-		sc = c
-	default:
-		return nil, false
-	}
-	rc, err := sc.SyscallConn()
-	return rc, err == nil
-}
-
 // connRead reads c once as c.Read does (waiting for bytes until the read
 // deadline; io.EOF at the end), with a raw read(2) when c is TCP or a
 // Unix stream.
@@ -76,22 +56,7 @@ func connWrite(c net.Conn, p []byte) (int, error) {
 	if !ok {
 		return c.Write(p)
 	}
-	off := 0
-	var errno syscall.Errno
-	err := rc.Write(func(fd uintptr) bool {
-		for off < len(p) {
-			m, e := rawIO(unix.SYS_WRITE, int(fd), p[off:])
-			if e == unix.EAGAIN {
-				return false
-			}
-			if e != 0 {
-				errno = e
-				return true
-			}
-			off += m
-		}
-		return true
-	})
+	off, errno, err := rawWriteAll(rc, p)
 	if err == nil && errno != 0 {
 		err = &net.OpError{Op: "write", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(),
 			Err: os.NewSyscallError("write", errno)}
@@ -113,4 +78,26 @@ func closeWrite(c net.Conn) {
 	rc.Control(func(fd uintptr) {
 		unix.RawSyscall(unix.SYS_SHUTDOWN, fd, unix.SHUT_WR, 0)
 	})
+}
+
+// rawWriteAll writes all of p with raw write(2) calls, waiting in the
+// poller while the socket is full; errno is a write's own failure, err
+// the poller's (a deadline, a closed connection). n counts what was
+// written either way.
+func rawWriteAll(rc syscall.RawConn, p []byte) (n int, errno syscall.Errno, err error) {
+	err = rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			m, e := rawIO(unix.SYS_WRITE, int(fd), p[n:])
+			if e == unix.EAGAIN {
+				return false
+			}
+			if e != 0 {
+				errno = e
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	return n, errno, err
 }

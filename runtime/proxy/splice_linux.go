@@ -30,8 +30,8 @@ const pipeSize = 1 << 20
 // with the tunnel's own ends. Waiting is still done by the poller, through
 // syscall.RawConn, so Close and the scheduler work as for any read.
 func spliceConns(dst, src net.Conn, progress func()) (written int64, handled bool, err error) {
-	rs, ok1 := spliceable(src)
-	ws, ok2 := spliceable(dst)
+	rs, ok1 := rawAccess(src)
+	ws, ok2 := rawAccess(dst)
 	if !ok1 || !ok2 {
 		return 0, false, nil
 	}
@@ -88,9 +88,10 @@ func spliceConns(dst, src net.Conn, progress func()) (written int64, handled boo
 	}
 }
 
-// spliceable returns a connection's raw access when splice(2) can read
-// and write it: TCP, and Unix stream sockets.
-func spliceable(c net.Conn) (syscall.RawConn, bool) {
+// rawAccess returns a connection's raw access when it is TCP or a Unix
+// stream socket: what splice(2) can read and write, and what the proxy
+// reads and writes with raw system calls (rawio_linux.go).
+func rawAccess(c net.Conn) (syscall.RawConn, bool) {
 	var sc syscall.Conn
 	switch c := c.(type) {
 	case *net.TCPConn:
