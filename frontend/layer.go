@@ -53,7 +53,8 @@ type reader struct {
 }
 
 func (r *reader) typeErr(v *value, key, want string) {
-	r.diags.Errorf(v.pos, diag.Type, "%s must be %s, not %s", key, withArticle(want), withArticle(fmt.Sprint(v.kind)))
+	r.diags.Errorf(v.pos, diag.Type, "%s must be %s, not %s",
+		key, withArticle(want), withArticle(fmt.Sprint(v.kind)))
 }
 
 // withArticle puts "a" or "an" before a noun phrase.

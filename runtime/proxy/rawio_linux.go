@@ -40,8 +40,7 @@ func connRead(c net.Conn, p []byte) (int, error) {
 	case err != nil:
 		return 0, err
 	case errno != 0:
-		return 0, &net.OpError{Op: "read", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(),
-			Err: os.NewSyscallError("read", errno)}
+		return 0, opError(c, "read", errno)
 	case n == 0:
 		return 0, io.EOF
 	}
@@ -58,8 +57,7 @@ func connWrite(c net.Conn, p []byte) (int, error) {
 	}
 	off, errno, err := rawWriteAll(rc, p)
 	if err == nil && errno != 0 {
-		err = &net.OpError{Op: "write", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(),
-			Err: os.NewSyscallError("write", errno)}
+		err = opError(c, "write", errno)
 	}
 	return off, err
 }
@@ -100,4 +98,10 @@ func rawWriteAll(rc syscall.RawConn, p []byte) (n int, errno syscall.Errno, err 
 		return true
 	})
 	return n, errno, err
+}
+
+// opError is a raw call's failure as c's own methods report it.
+func opError(c net.Conn, op string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(),
+		Err: os.NewSyscallError(op, errno)}
 }

@@ -176,7 +176,8 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 				return errStaleGlobs
 			}
 			return fail(ExitSetup, "the tree a deny glob scanned changed while the sandbox was set up "+
-				"(is another sandbox moving folders in it?); a match could have moved from under its mask, so nothing ran")
+				"(is another sandbox moving folders in it?); a match could have moved from under its mask, "+
+				"so nothing ran")
 		}
 	}
 	if o.Policy.Net.Mode() == ir.NetProxied {
@@ -213,7 +214,8 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 // root-only secrets to mask (startRootSecrets). With deferred, a deny
 // glob's cache entry is used before its directories are checked (see
 // globCache.Deferred).
-func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask, deferred bool) (*bwrap.Resolved, *globCache, error) {
+func (o *Options) resolve(bind ir.Binding, secrets func() []bwrap.Mask,
+	deferred bool) (*bwrap.Resolved, *globCache, error) {
 	plan, diags := bwrap.Compile(o.Policy)
 	if diags.HasErrors() {
 		return nil, nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}

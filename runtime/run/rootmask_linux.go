@@ -136,7 +136,8 @@ func secretCandidates(b ir.Binding, judge func(path string) (whole, below bool))
 
 // secretWalk examines the entries of the open directory f (path dir, at
 // depth below its RootSecretDirs entry) and closes f.
-func secretWalk(f *os.File, dir string, depth int, b ir.Binding, judge func(string) (bool, bool), out []string) []string {
+func secretWalk(f *os.File, dir string, depth int, b ir.Binding,
+	judge func(string) (bool, bool), out []string) []string {
 	defer f.Close()
 	ents, err := f.ReadDir(-1) // unsorted; the result is sorted
 	if err != nil {
