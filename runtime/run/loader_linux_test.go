@@ -1,10 +1,12 @@
 package run
 
 import (
+	"bytes"
 	"debug/elf"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/permc/permc/runtime/linux"
@@ -54,4 +56,80 @@ func TestLoaderFilesCoverBwrap(t *testing.T) {
 	if _, err := os.Stat(interp); err != nil || !slices.Contains(files, interp) {
 		t.Errorf("interpreter %q missing from %v", interp, files)
 	}
+}
+
+// elfDeps reads the loader's view from program headers alone; debug/elf
+// reads it through section headers. On real files, both agree.
+func TestELFDepsAgreeWithDebugELF(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := append([]string{self, linux.Bwrap}, loaderFiles(linux.Bwrap)...)
+	for _, dir := range []string{"/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"} {
+		names, _ := filepath.Glob(filepath.Join(dir, "*"))
+		if len(names) > 60 {
+			names = names[:60]
+		}
+		files = append(files, names...)
+	}
+	checked, dynamic := 0, 0
+	for _, path := range files {
+		f, err := elf.Open(path)
+		if err != nil {
+			continue // not ELF, or not a regular file
+		}
+		if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+			f.Close()
+			continue // an object file: nothing the loader starts
+		}
+		wantInterp := ""
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				b := make([]byte, p.Filesz)
+				p.ReadAt(b, 0)
+				wantInterp = strings.TrimRight(string(b), "\x00")
+			}
+		}
+		wantNeeded, _ := f.ImportedLibraries()
+		var wantRunpath []string
+		for _, tag := range []elf.DynTag{elf.DT_RUNPATH, elf.DT_RPATH} {
+			v, _ := f.DynString(tag)
+			wantRunpath = append(wantRunpath, v...)
+		}
+		f.Close()
+		interp, needed, _, err := elfDeps(path)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if interp != wantInterp || !slices.Equal(needed, wantNeeded) {
+			t.Errorf("%s: interpreter %q, needs %q; debug/elf: %q, %q", path, interp, needed, wantInterp, wantNeeded)
+		}
+		fd, _ := os.Open(path)
+		info, err := readELF(fd)
+		fd.Close()
+		if err != nil || len(info.runpath) != len(wantRunpath) {
+			t.Errorf("%s: run paths %v (%v); debug/elf: %q", path, info, err, wantRunpath)
+		}
+		checked++
+		if len(needed) > 0 {
+			dynamic++
+		}
+	}
+	if checked < 10 || dynamic < 5 {
+		t.Fatalf("compared only %d ELF files, %d of them dynamic", checked, dynamic)
+	}
+}
+
+// Truncated and corrupted headers are errors, never a panic or a huge
+// read.
+func FuzzReadELF(f *testing.F) {
+	if b, err := os.ReadFile(linux.Bwrap); err == nil {
+		f.Add(b[:min(len(b), 64<<10)])
+	}
+	f.Add([]byte("\x7fELF"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		readELF(bytes.NewReader(b))
+	})
 }
