@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/permc/permc/internal/diag"
@@ -255,28 +254,5 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// FolderName maps a profile name to a folder name that is safe on every
-// OS: built-ins and the older settings start with "@" (":workspace" is
-// "@workspace"); other bytes outside [A-Za-z0-9._-] are %XX-escaped.
-func FolderName(name string) string {
-	var b strings.Builder
-	rest := name
-	switch {
-	case strings.HasPrefix(name, ":"):
-		b.WriteString("@")
-		rest = name[1:]
-	case strings.HasPrefix(name, passes.LegacyName("")):
-		b.WriteString("@sandbox_mode-")
-		rest = strings.TrimPrefix(name, passes.LegacyName(""))
-	}
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' ||
-			(c == '.' && i > 0) {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
-}
+// FolderName is passes.FolderName: a profile's folder name.
+func FolderName(name string) string { return passes.FolderName(name) }

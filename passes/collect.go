@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/permc/permc/internal/diag"
@@ -30,8 +31,19 @@ func collect(s *state) {
 				"profile name %q is reserved: names starting with \":\" belong to built-in profiles", d.Name)
 			continue
 		}
+		if strings.HasPrefix(d.Name, LegacyName("")) {
+			s.diags.Errorf(d.Pos, diag.ReservedName,
+				"profile name %q is reserved: names starting with %q stand for the older sandbox settings",
+				d.Name, LegacyName(""))
+			continue
+		}
 		if d.Name == "" {
 			s.diags.Errorf(d.Pos, diag.ReservedName, "profile name must not be empty")
+			continue
+		}
+		if n := len(FolderName(d.Name)); n > MaxFolderName {
+			s.diags.Errorf(d.Pos, diag.ReservedName,
+				"profile name is too long: its artifact folder name would be %d bytes, over %d", n, MaxFolderName)
 			continue
 		}
 		if !d.Managed && s.managed[d.Name] {
@@ -111,4 +123,35 @@ func cleanRel(rel string) bool {
 		}
 	}
 	return true
+}
+
+// MaxFolderName is the longest artifact folder name permc writes: 255
+// bytes, the limit of common filesystems.
+const MaxFolderName = 255
+
+// FolderName maps a profile name to a folder name that is safe on every
+// OS: built-ins and the older settings start with "@" (":workspace" is
+// "@workspace"); other bytes outside [A-Za-z0-9._-] are %XX-escaped, as
+// is a leading dot.
+func FolderName(name string) string {
+	var b strings.Builder
+	rest := name
+	switch {
+	case strings.HasPrefix(name, ":"):
+		b.WriteString("@")
+		rest = name[1:]
+	case strings.HasPrefix(name, LegacyName("")):
+		b.WriteString("@sandbox_mode-")
+		rest = strings.TrimPrefix(name, LegacyName(""))
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' ||
+			(c == '.' && i > 0) {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

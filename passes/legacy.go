@@ -1,6 +1,9 @@
 package passes
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 )
@@ -30,6 +33,7 @@ var cmdline = diag.Pos{File: "<command line>"}
 func legacyMode(s *state) {
 	req := s.cfg.Requirements
 	cp := s.configProfile()
+	s.checkConfigProfile(cp)
 	var setting *legacySetting
 	switch {
 	case s.opts.Sandbox != "":
@@ -55,16 +59,51 @@ func legacyMode(s *state) {
 	s.lowerLegacy(setting)
 }
 
-// configProfile returns the selected Codex config profile, if any.
-func (s *state) configProfile() *ir.ConfigProfile {
-	name := s.opts.ConfigProfile
-	if name == "" {
-		for _, l := range s.cfg.Layers {
-			if l.ConfigProfile != nil {
-				name = l.ConfigProfile.Value
+// selectedConfigProfile is the config profile asked for, by
+// --config-profile or the highest layer's top-level profile, and where.
+func (s *state) selectedConfigProfile() (string, diag.Pos) {
+	if s.opts.ConfigProfile != "" {
+		return s.opts.ConfigProfile, cmdline
+	}
+	name, pos := "", diag.Pos{}
+	for _, l := range s.cfg.Layers {
+		if l.ConfigProfile != nil {
+			name, pos = l.ConfigProfile.Value, l.ConfigProfile.Pos
+		}
+	}
+	return name, pos
+}
+
+// checkConfigProfile reports a selected config profile that no layer
+// defines. Ignoring it would fall back to the top-level settings, which
+// can be broader than what the named profile was meant to select.
+func (s *state) checkConfigProfile(cp *ir.ConfigProfile) {
+	name, pos := s.selectedConfigProfile()
+	if name == "" || cp != nil {
+		return
+	}
+	what := "profile"
+	if pos == cmdline {
+		what = "--config-profile"
+	}
+	var known []string
+	for _, l := range s.cfg.Layers {
+		for _, c := range l.ConfigProfiles {
+			if !slices.Contains(known, c.Name) {
+				known = append(known, c.Name)
 			}
 		}
 	}
+	d := s.diags.Errorf(pos, diag.UnknownConfigProfile,
+		"%s names config profile %q, which no layer defines with a [profiles.%s] table", what, name, name)
+	if len(known) > 0 {
+		d.Message += "; defined: " + strings.Join(known, ", ")
+	}
+}
+
+// configProfile returns the selected Codex config profile, if any.
+func (s *state) configProfile() *ir.ConfigProfile {
+	name, _ := s.selectedConfigProfile()
 	if name == "" {
 		return nil
 	}

@@ -134,9 +134,26 @@ sandbox_mode = "read-only"
 	if res.Selected != passes.LegacyName("read-only") {
 		t.Errorf("selected %s", res.Selected)
 	}
-	res, _ = run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{ConfigProfile: "other"})
-	if res.Selected != ":workspace" {
-		t.Errorf("another config profile: selected %s, want :workspace", res.Selected)
+}
+
+// A config profile that no layer defines is an error, by flag or by the
+// top-level key: falling back to the top-level settings could select a
+// broader profile than the named one.
+func TestUnknownConfigProfile(t *testing.T) {
+	fs := files{"c.toml": `default_permissions = ":workspace"
+
+[profiles.ro]
+default_permissions = ":read-only"
+`}
+	_, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{ConfigProfile: "r0"})
+	expectDiag(t, diags, diag.UnknownConfigProfile, "<command line>",
+		`--config-profile names config profile "r0", which no layer defines with a [profiles.r0] table; defined: ro`)
+	fs["c.toml"] = "profile = \"r0\"\n" + fs["c.toml"]
+	_, diags = run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.UnknownConfigProfile, "c.toml:1:11", `profile names config profile "r0"`)
+	res, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}}, passes.Options{ConfigProfile: "ro"})
+	if diags.HasErrors() || res.Selected != ":read-only" {
+		t.Errorf("--config-profile ro: selected %s, %v", res.Selected, diags)
 	}
 }
 

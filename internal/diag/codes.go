@@ -15,43 +15,44 @@ type CodeDoc struct {
 
 // The codes of the frontend and the passes.
 const (
-	Syntax            Code = "syntax"
-	UnknownKey        Code = "unknown-key"
-	UnsupportedKey    Code = "unsupported-key"
-	Type              Code = "type"
-	DuplicateKey      Code = "duplicate-key"
-	BadAccess         Code = "bad-access"
-	BadPath           Code = "bad-path"
-	BadSubpath        Code = "bad-subpath"
-	UnknownToken      Code = "unknown-token"
-	BadGlobDepth      Code = "bad-glob-depth"
-	BadHost           Code = "bad-host"
-	WildcardDeny      Code = "wildcard-deny"
-	BadNetValue       Code = "bad-net-value"
-	BadURL            Code = "bad-url"
-	BadSocket         Code = "bad-socket"
-	ReservedName      Code = "reserved-name"
-	UnknownProfile    Code = "unknown-profile"
-	ExtendsCycle      Code = "extends-cycle"
-	ExtendsTooDeep    Code = "extends-too-deep"
-	ExtendsFullAccess Code = "extends-full-access"
-	NoFilesystem      Code = "no-filesystem"
-	Ineffective       Code = "ineffective"
-	LegacyMode        Code = "legacy-mode"
-	BadSandboxMode    Code = "bad-sandbox-mode"
-	NoProfileSelected Code = "no-profile-selected"
-	NotAllowed        Code = "not-allowed"
-	ManagedOverride   Code = "managed-override"
-	BadRequirements   Code = "bad-requirements"
-	FullNetwork       Code = "full-network"
-	UnboundedGlob     Code = "unbounded-glob"
-	Unenforceable     Code = "unenforceable"
-	GlobSnapshot      Code = "glob-snapshot"
-	ForeignPath       Code = "foreign-path"
-	BroadRoot         Code = "broad-root"
-	Load              Code = "load"
-	ReadFile          Code = "read-file"
-	Internal          Code = "internal"
+	Syntax               Code = "syntax"
+	UnknownKey           Code = "unknown-key"
+	UnsupportedKey       Code = "unsupported-key"
+	Type                 Code = "type"
+	DuplicateKey         Code = "duplicate-key"
+	BadAccess            Code = "bad-access"
+	BadPath              Code = "bad-path"
+	BadSubpath           Code = "bad-subpath"
+	UnknownToken         Code = "unknown-token"
+	BadGlobDepth         Code = "bad-glob-depth"
+	BadHost              Code = "bad-host"
+	WildcardDeny         Code = "wildcard-deny"
+	BadNetValue          Code = "bad-net-value"
+	BadURL               Code = "bad-url"
+	BadSocket            Code = "bad-socket"
+	ReservedName         Code = "reserved-name"
+	UnknownProfile       Code = "unknown-profile"
+	UnknownConfigProfile Code = "unknown-config-profile"
+	ExtendsCycle         Code = "extends-cycle"
+	ExtendsTooDeep       Code = "extends-too-deep"
+	ExtendsFullAccess    Code = "extends-full-access"
+	NoFilesystem         Code = "no-filesystem"
+	Ineffective          Code = "ineffective"
+	LegacyMode           Code = "legacy-mode"
+	BadSandboxMode       Code = "bad-sandbox-mode"
+	NoProfileSelected    Code = "no-profile-selected"
+	NotAllowed           Code = "not-allowed"
+	ManagedOverride      Code = "managed-override"
+	BadRequirements      Code = "bad-requirements"
+	FullNetwork          Code = "full-network"
+	UnboundedGlob        Code = "unbounded-glob"
+	Unenforceable        Code = "unenforceable"
+	GlobSnapshot         Code = "glob-snapshot"
+	ForeignPath          Code = "foreign-path"
+	BroadRoot            Code = "broad-root"
+	Load                 Code = "load"
+	ReadFile             Code = "read-file"
+	Internal             Code = "internal"
 )
 
 // Codes documents every code, in the order docs/diagnostics.md lists them.
@@ -71,8 +72,9 @@ var Codes = []CodeDoc{
 	{BadNetValue, "a domain or socket value other than allow or deny", "`\"example.com\" = \"yes\"`", "use \"allow\" or \"deny\""},
 	{BadURL, "a proxy or SOCKS URL that is not a host:port URL, or binds a non-loopback address without the dangerous opt-in", "`proxy_url = \"http://0.0.0.0:3128\"`", "use a loopback address, or set dangerously_allow_non_loopback_proxy"},
 	{BadSocket, "a unix socket path that is not absolute", "`\"docker.sock\" = \"allow\"`", "use an absolute path"},
-	{ReservedName, "a user profile whose name starts with `:`", "`[permissions.\":mine\"]`", "pick a name without the leading colon"},
+	{ReservedName, "a user profile whose name starts with `:` or `sandbox_mode:`, or is too long to be a folder name", "`[permissions.\":mine\"]`", "pick a name without the leading colon"},
 	{UnknownProfile, "default_permissions, extends, --profile or an allowlist names no defined profile", "`extends = \"wokspace\"`", "name a profile defined in some layer, or a built-in"},
+	{UnknownConfigProfile, "--config-profile or the top-level profile names no [profiles.NAME] table", "`profile = \"r0\"` with only `[profiles.ro]`", "name a config profile defined in some layer"},
 	{ExtendsCycle, "profiles extend each other in a cycle", "`a` extends `b`, `b` extends `a`", "break the cycle"},
 	{ExtendsTooDeep, "a chain of extends longer than 64 profiles", "`p0` extends `p1`, … `p64` extends `p65`", "flatten the chain: fold intermediate profiles together"},
 	{ExtendsFullAccess, "a profile extends :danger-full-access", "`extends = \":danger-full-access\"`", "extend :workspace or :read-only instead"},

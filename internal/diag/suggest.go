@@ -2,10 +2,15 @@ package diag
 
 import "strings"
 
+// maxSuggest bounds the words Closest compares: a typo of a longer name is
+// not worth a table of len(s)×len(k) cells, which a hostile config could
+// make gigabytes.
+const maxSuggest = 64
+
 // Closest returns the known word nearest to s by edit distance, when it is
 // near enough to be a likely typo.
 func Closest(s string, known []string) string {
-	if s == "" {
+	if s == "" || len(s) > maxSuggest {
 		return ""
 	}
 	best, bestD := "", len(s)/3+2
@@ -23,6 +28,10 @@ func Closest(s string, known []string) string {
 		return prefixed
 	}
 	for _, k := range known {
+		// The distance is at least a quarter of the difference in bytes.
+		if len(k) > maxSuggest || abs(len(k)-len(s)) >= 4*bestD {
+			continue
+		}
 		if d := editDistance(s, k); d < bestD {
 			best, bestD = k, d
 		}
@@ -55,4 +64,11 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
