@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/permc/permc/ir"
 	"io"
+	"strings"
 
 	"github.com/permc/permc/internal/diag"
+	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/review"
 	"github.com/permc/permc/runtime/run"
@@ -35,7 +36,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	res, diags := c.load()
-	if res != nil {
+	// A configuration with errors compiles to policies it does not mean
+	// (a misspelled table is dropped, a file that does not parse is left
+	// out): what the targets would make of them only hides the errors.
+	// Like build, check reaches the targets once the configuration is
+	// clean.
+	skipped := diags.HasErrors()
+	if res != nil && !skipped {
 		for _, p := range res.Policies {
 			for _, t := range targets {
 				diags = append(diags, passes.Enforceability(p, t)...)
@@ -55,6 +62,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	default:
 		c.printDiags(stdout, diags)
+		if skipped {
+			fmt.Fprintf(stdout, "what %s can enforce is checked once these errors are fixed\n", joinTargets(targets))
+		}
 		if !diags.HasErrors() && res != nil {
 			fmt.Fprintf(stdout, "ok: %d profile(s); in effect: %s (%s)\n", len(res.Policies), res.Selected, res.Source)
 		}
@@ -100,4 +110,16 @@ func (c *common) replaceableSockets(p *ir.Policy) diag.List {
 		ds[i].Message = "profile " + p.Name + ": permc run will refuse this here: " + ds[i].Message
 	}
 	return ds
+}
+
+// joinTargets names targets for a message: "linux", "macos and linux".
+func joinTargets(ts []ir.Target) string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = string(t)
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
