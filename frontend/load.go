@@ -22,6 +22,10 @@ type Options struct {
 	// $CODEX_HOME/config.toml (CODEX_HOME defaults to ~/.codex), and the
 	// machine's requirements file.
 	SystemLayers bool
+	// MachineRequirements reads the machine's requirements file even
+	// without SystemLayers: what runs a command (permc run, permc proxy)
+	// is held to it whatever layers it is told to read.
+	MachineRequirements bool
 	// Requirements are --requirements files; they add restrictions to the
 	// machine's file, never replace it.
 	Requirements []string
@@ -62,7 +66,11 @@ func Load(o Options) (*ir.Config, diag.List) {
 		if home := codexHome(o.Getenv); home != "" {
 			add(filepath.Join(home, "config.toml"), ir.LayerUser, true)
 		}
-		if _, err := o.ReadFile(SystemRequirements); err == nil {
+	}
+	if o.SystemLayers || o.MachineRequirements {
+		// Only a file that is not there is skipped: one that cannot be
+		// read is an error, never a machine without requirements.
+		if _, err := o.ReadFile(SystemRequirements); !os.IsNotExist(err) {
 			reqFiles = append([]string{SystemRequirements}, reqFiles...)
 		}
 	}

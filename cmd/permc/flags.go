@@ -35,6 +35,10 @@ type common struct {
 	winTools      bool
 	// noBind leaves --bind out, for commands that bind roots themselves.
 	noBind bool
+	// enforcing is set by the commands that enforce a policy (run,
+	// proxy): they read the machine's requirements whatever
+	// --system-layers says.
+	enforcing bool
 }
 
 // registerBuild adds the permc-only build settings.
@@ -58,7 +62,7 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	}
 	fs.StringVar(&c.format, "format", "text", "output format")
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
-	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements")
+	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements (run and proxy always read the requirements)")
 	fs.BoolVar(&c.verbose, "v", false, "verbose")
 }
 
@@ -112,6 +116,7 @@ func (c *common) parseTargets() ([]ir.Target, error) {
 func (c *common) load() (*passes.Result, diag.List) {
 	cfg, diags := frontend.Load(frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
+		MachineRequirements: c.enforcing,
 	})
 	if cfg == nil {
 		return nil, diags

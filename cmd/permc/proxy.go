@@ -20,7 +20,7 @@ import (
 // and socks_url until interrupted, logging one line per decision to
 // stderr.
 func runProxy(args []string, stdout, stderr io.Writer) int {
-	var c common
+	c := common{enforcing: true}
 	fs := newFlagSet("proxy", stderr)
 	c.register(fs, true)
 	if err := fs.Parse(args); err != nil {

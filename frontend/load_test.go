@@ -1,0 +1,44 @@
+package frontend_test
+
+import (
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/permc/permc/frontend"
+)
+
+// The machine's requirements file is read by what enforces a policy even
+// when the machine's layers are not, and one that exists but cannot be
+// read is an error, never a machine without requirements.
+func TestMachineRequirements(t *testing.T) {
+	req := "allowed_permission_profiles = [\":read-only\"]\n"
+	files := map[string]string{frontend.SystemRequirements: req}
+	var readErr error
+	read := func(name string) ([]byte, error) {
+		if name == frontend.SystemRequirements && readErr != nil {
+			return nil, readErr
+		}
+		if d, ok := files[name]; ok {
+			return []byte(d), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+	}
+	load := func(system, machine bool) (allowed bool, errs int) {
+		cfg, diags := frontend.Load(frontend.Options{SystemLayers: system, MachineRequirements: machine,
+			ReadFile: read, Getenv: func(string) string { return "" }})
+		return cfg.Requirements != nil && cfg.Requirements.AllowedPermissionProfiles != nil, len(diags.Errors())
+	}
+	if got, _ := load(false, false); got {
+		t.Error("read without SystemLayers or MachineRequirements")
+	}
+	for _, o := range [][2]bool{{true, false}, {false, true}} {
+		if got, errs := load(o[0], o[1]); !got || errs > 0 {
+			t.Errorf("SystemLayers %v, MachineRequirements %v: requirements read %v, %d errors", o[0], o[1], got, errs)
+		}
+	}
+	readErr = &fs.PathError{Op: "open", Path: frontend.SystemRequirements, Err: os.ErrPermission}
+	if _, errs := load(false, true); errs == 0 {
+		t.Error("an unreadable requirements file was skipped")
+	}
+}
