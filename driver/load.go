@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,8 +27,16 @@ type Folder struct {
 
 // LoadFolder reads a profile folder and checks that every artifact the
 // manifest lists is present with its hash, and that nothing else is there.
+//
+// Every file must be a regular file, not a link, of at most MaxFileSize
+// bytes; manifest.json and policy.json must be exactly what permc writes
+// for what they decode to (JSON decoding alone would accept keys in any
+// case, repeated keys and trailing data, which a reviewer reading the
+// file would not see as what it means); and the manifest must agree with
+// the policy on the profile's name, source and whether it is
+// unrestricted.
 func LoadFolder(dir string) (*Folder, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	raw, err := readRegular(filepath.Join(dir, ManifestFile))
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s: %v", dir, err)
 	}
@@ -48,8 +57,53 @@ func LoadFolder(dir string) (*Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s: %v", dir, err)
 	}
+	if !bytes.Equal(mustJSON(&f.Manifest), raw) {
+		return nil, fmt.Errorf("artifact %s: manifest.json is not as permc writes it: it was edited by hand", dir)
+	}
+	if !bytes.Equal(mustJSON(pol), f.Files["policy.json"]) {
+		return nil, fmt.Errorf("artifact %s: policy.json is not as permc writes it: it was edited by hand", dir)
+	}
+	m := &f.Manifest
+	if m.Profile != pol.Name || m.Source != pol.Source || m.Unrestricted != pol.Unrestricted {
+		return nil, fmt.Errorf("artifact %s: manifest.json (profile %q, %s, unrestricted %v) and policy.json "+
+			"(profile %q, %s, unrestricted %v) disagree", dir, m.Profile, m.Source, m.Unrestricted,
+			pol.Name, pol.Source, pol.Unrestricted)
+	}
 	f.Policy = pol
 	return f, nil
+}
+
+// MaxFileSize bounds each file of a profile folder; a 1,000-rule
+// profile's largest is well under a megabyte.
+const MaxFileSize = 64 << 20
+
+// readRegular reads a regular file of at most MaxFileSize bytes, without
+// following a link in its last component and without waiting on a FIFO
+// or device put in its place.
+func readRegular(path string) ([]byte, error) {
+	f, err := openNoFollow(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v)", filepath.Base(path), fi.Mode().Type())
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, more than an artifact file can be (%d)", filepath.Base(path), fi.Size(), MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s grew past %d bytes while read", filepath.Base(path), MaxFileSize)
+	}
+	return data, nil
 }
 
 func (f *Folder) verify() error {
@@ -58,7 +112,7 @@ func (f *Folder) verify() error {
 		if filepath.Base(a.Path) != a.Path {
 			return fmt.Errorf("artifact %s: manifest lists %q outside the folder", f.Dir, a.Path)
 		}
-		data, err := os.ReadFile(filepath.Join(f.Dir, a.Path))
+		data, err := readRegular(filepath.Join(f.Dir, a.Path))
 		if err != nil {
 			return fmt.Errorf("artifact %s: %v", f.Dir, err)
 		}
