@@ -18,7 +18,7 @@ import (
 )
 
 func runRun(args []string, stdout, stderr io.Writer) int {
-	var c common
+	c := common{enforcing: true}
 	fs := newFlagSet("run", stderr)
 	c.register(fs, true)
 	dir := fs.String("C", "", "workspace `DIR` (default: the current directory)")
@@ -58,6 +58,7 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	// it exists yet, since creating one changes the next run) and the
 	// requirements files.
 	protected := append(append([]string(nil), c.configs...), c.requirements...)
+	protected = append(protected, frontend.SystemRequirements)
 	if c.systemLayers {
 		protected = append(protected, frontend.MachineFiles(os.Getenv)...)
 	}
@@ -68,7 +69,15 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 			return nil, run.ExitSetup
 		}
 		pol = p
+		// The folder and each file in it (LoadFolder admitted only the
+		// ones its manifest lists): a file could be a link into a
+		// writable root, or writable by every user.
 		protected = append(protected, artifact)
+		if ents, err := os.ReadDir(artifact); err == nil {
+			for _, e := range ents {
+				protected = append(protected, filepath.Join(artifact, e.Name()))
+			}
+		}
 	} else {
 		res, diags := c.load()
 		if res == nil || diags.HasErrors() || res.SelectedPolicy() == nil {
@@ -204,33 +213,65 @@ func (c *common) loadArtifact(dir, expect string) (*ir.Policy, error) {
 	if c.profile != "" && c.profile != f.Policy.Name {
 		return nil, fmt.Errorf("artifact %s holds profile %q, not %q", dir, f.Policy.Name, c.profile)
 	}
-	// The machine's own selection does not matter here, only its
-	// requirements and its definition of this profile.
-	res, diags := c.load()
-	var errs diag.List
-	for _, d := range diags.Errors() {
-		if d.Code != diag.NoProfileSelected && d.Code != diag.NotAllowed && d.Code != diag.UnknownProfile {
-			errs = append(errs, d)
-		}
-	}
-	if res == nil || len(errs) > 0 {
-		return nil, fmt.Errorf("the machine's configuration has errors:\n%s", renderDiags(errs))
-	}
-	if err := checkAllowed(res.Requirements, f.Policy.Name); err != nil {
-		return nil, err
-	}
-	if here := res.Policy(f.Policy.Name); here != nil && !passes.SamePolicy(here, f.Policy) {
-		return nil, fmt.Errorf("artifact %s: profile %q differs from what it compiles to on this machine; rebuild it or fix the machine's layers",
-			dir, f.Policy.Name)
+	if err := c.holdToMachine(f.Policy); err != nil {
+		return nil, fmt.Errorf("artifact %s: %v", dir, err)
 	}
 	return f.Policy, nil
 }
 
-func checkAllowed(req *ir.Requirements, name string) error {
-	if req == nil || req.AllowedPermissionProfiles == nil || req.AllowedPermissionProfiles.Has(name) {
+// holdToMachine compiles the machine's layers with the artifact's profile
+// selected, as a run without --artifact would, and refuses the artifact
+// unless that succeeds and gives the same policy. Built-ins and the older
+// settings count as defined everywhere: an artifact named ":workspace"
+// must be what :workspace is here. A profile the machine does not define
+// is accepted only when no managed allowlist applies; with one, what the
+// machine cannot compile, it cannot check.
+func (c *common) holdToMachine(art *ir.Policy) error {
+	m := *c
+	m.profile, m.sandbox = art.Name, ""
+	if mode, ok := strings.CutPrefix(art.Name, passes.LegacyName("")); ok {
+		m.profile, m.sandbox = "", mode
+	}
+	res, diags := m.load()
+	undefined := false
+	var errs diag.List
+	for _, d := range diags.Errors() {
+		if d.Code == diag.UnknownProfile && d.Pos.File == "<command line>" {
+			undefined = true // the machine has no profile of that name
+			continue
+		}
+		errs = append(errs, d)
+	}
+	if res == nil || len(errs) > 0 {
+		return fmt.Errorf("the machine's configuration, with profile %q selected, has errors:\n%s",
+			art.Name, renderDiags(errs))
+	}
+	here := res.Policy(art.Name)
+	if res.Selected != art.Name {
+		here = nil // the older settings do not apply here (a managed allowlist overrides them)
+	}
+	if here == nil {
+		if req := res.Requirements; req != nil && (req.AllowedPermissionProfiles != nil || req.AllowedSandboxModes != nil) {
+			return fmt.Errorf("profile %q is not defined on this machine, whose managed requirements allow "+
+				"only what it can compile and compare", art.Name)
+		}
+		if !undefined {
+			return fmt.Errorf("profile %q is not what this machine selects for that name (%s: %s)",
+				art.Name, res.Source, res.Selected)
+		}
+		// A profile only the artifact defines: it is what was built and
+		// reviewed. No such profile is unrestricted (none may extend
+		// :danger-full-access), whatever its policy.json says.
+		if art.Unrestricted {
+			return fmt.Errorf("profile %q says it is unrestricted; only %s is", art.Name, passes.DangerFullAccess)
+		}
 		return nil
 	}
-	return fmt.Errorf("profile %q is not allowed by managed requirements (%s)", name, req.AllowedPermissionProfiles.KeyPos)
+	if !passes.SamePolicy(here, art) {
+		return fmt.Errorf("profile %q differs from what it compiles to on this machine; "+
+			"rebuild it or fix the machine's layers", art.Name)
+	}
+	return nil
 }
 
 func renderDiags(d diag.List) string {
