@@ -42,3 +42,16 @@ func TestMachineRequirements(t *testing.T) {
 		t.Error("an unreadable requirements file was skipped")
 	}
 }
+
+// A byte order mark opens a config like whitespace.
+func TestByteOrderMark(t *testing.T) {
+	data := "\xef\xbb\xbfdefault_permissions = \"p\"\n[permissions.p.filesystem]\n\":root\" = \"rd\"\n"
+	read := func(string) ([]byte, error) { return []byte(data), nil }
+	cfg, diags := frontend.Load(frontend.Options{Files: []string{"bom.toml"}, ReadFile: read})
+	if len(cfg.Layers) != 1 || cfg.Layers[0].DefaultPermissions == nil || cfg.Layers[0].DefaultPermissions.Value != "p" {
+		t.Fatalf("not read: %v", diags)
+	}
+	if got := cfg.Layers[0].DefaultPermissions.Pos.String(); got != "bom.toml:1:26" {
+		t.Errorf("default_permissions value at %s, want bom.toml:1:26 (the mark's three bytes counted)", got)
+	}
+}

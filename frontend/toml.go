@@ -5,6 +5,7 @@ package frontend
 // was written; everything else works on that tree.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -72,9 +73,17 @@ type doc struct {
 	diags diag.List
 }
 
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // parseTOML parses data. On a syntax error it returns nil and a diagnostic
 // at the error's position.
+//
+// A leading UTF-8 byte order mark is read as whitespace, as Codex's own
+// TOML parser skips it; columns on the first line still count its bytes.
 func parseTOML(file string, data []byte) (*value, diag.List) {
+	if bytes.HasPrefix(data, utf8BOM) {
+		data = append([]byte("   "), data[len(utf8BOM):]...)
+	}
 	d := &doc{file: file, data: data}
 	d.lines = lineStarts(data)
 	d.root = newTable(diag.Pos{File: file}, diag.Pos{File: file, Line: 1, Col: 1})
