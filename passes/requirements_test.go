@@ -174,7 +174,7 @@ func TestManagedRequirements(t *testing.T) {
 `,
 	}
 	_, diags := run(t, fs, frontend.Options{Files: []string{"user.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
-	expectDiag(t, diags, diag.NotAllowed, "user.toml:1:23", `profile "mine" is not allowed by managed requirements`)
+	expectDiag(t, diags, diag.NotAllowed, "user.toml:1:23", `profile "mine" is not allowed by managed requirements (allowed: corp)`)
 	expectDiag(t, diags, diag.ManagedOverride, "user.toml:6:14", `profile "corp" is defined by managed requirements`)
 
 	// Omitting default_permissions needs both :workspace and :read-only allowed.

@@ -1,6 +1,8 @@
 package passes
 
 import (
+	"strings"
+
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 )
@@ -37,7 +39,7 @@ func selectProfile(s *state) {
 	}
 	if req != nil && req.AllowedPermissionProfiles != nil && !req.AllowedPermissionProfiles.Has(name) {
 		d := s.diags.Errorf(pos, diag.NotAllowed,
-			"profile %q is not allowed by managed requirements", name)
+			"profile %q is not allowed by managed requirements (allowed: %s)", name, listValues(req.AllowedPermissionProfiles))
 		d.Related = append(d.Related, diag.Related{Pos: req.AllowedPermissionProfiles.KeyPos,
 			Message: "allowed_permission_profiles is set here"})
 		return
@@ -97,8 +99,20 @@ func (s *state) checkSandboxMode(req *ir.Requirements) {
 		return
 	}
 	d := s.diags.Errorf(s.legacy.pos, diag.NotAllowed,
-		"sandbox_mode %q is not allowed by managed requirements", s.legacy.mode)
+		"sandbox_mode %q is not allowed by managed requirements (allowed: %s)", s.legacy.mode, listValues(req.AllowedSandboxModes))
 	d.Related = append(d.Related, diag.Related{Pos: req.AllowedSandboxModes.KeyPos,
 		Message: "allowed_sandbox_modes is set here"})
 	s.selected = ""
+}
+
+// listValues names a list's values for a message, "none" when empty.
+func listValues(l *ir.StringList) string {
+	if l == nil || len(l.Values) == 0 {
+		return "none"
+	}
+	names := make([]string, len(l.Values))
+	for i, v := range l.Values {
+		names[i] = v.Value
+	}
+	return strings.Join(names, ", ")
 }

@@ -78,6 +78,9 @@ func ExplainHost(l *Loaded, q HostQuery) (*HostExplanation, error) {
 	if p == nil {
 		return nil, ErrNoPolicy
 	}
+	if scheme, _, ok := strings.Cut(q.Host, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, "/[]:@") {
+		return nil, fmt.Errorf("--host %q: give a host or host:port, not a url: remove %q", q.Host, scheme+"://")
+	}
 	h, err := host.Canonical(q.Host)
 	if err != nil {
 		return nil, fmt.Errorf("--host %q: %v", q.Host, err)
@@ -242,11 +245,24 @@ func guardOutcome(h string, m *host.Matcher, allowLocal bool) *Guard {
 		g.Why = "in a guarded range, allowed by allow_local_binding"
 	case m.ExactlyAllowed(h):
 		g.Why = fmt.Sprintf("in a guarded range, reachable because an exact allow entry names %q", h)
+	case metadataAddrs[h]:
+		g.Passed = false
+		g.Why = fmt.Sprintf("%s is a cloud metadata address, which hands whoever asks the machine's credentials: "+
+			"only an exact allow entry would open it; keep it refused", h)
 	default:
 		g.Passed = false
 		g.Why = fmt.Sprintf("only an exactly allowlisted literal (or localhost) is reachable there: allow %q exactly, or set allow_local_binding = true", h)
 	}
 	return g
+}
+
+// metadataAddrs are the cloud providers' instance metadata endpoints:
+// explain does not offer a way to open them.
+var metadataAddrs = map[string]bool{
+	"169.254.169.254": true, // AWS, GCP, Azure, OpenStack, …
+	"169.254.170.2":   true, // AWS ECS task metadata
+	"fd00:ec2::254":   true, // AWS over IPv6
+	"100.100.100.200": true, // Alibaba Cloud
 }
 
 // netConcerning returns the enforceability diagnostics of target t about

@@ -170,6 +170,10 @@ func TestExplainHostText(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
 		}
 	}
+	if _, err := ExplainHost(l, HostQuery{Host: "http://localhost"}); err == nil ||
+		!strings.Contains(err.Error(), `not a url: remove "http://"`) {
+		t.Errorf("a url: %v", err)
+	}
 	for _, bad := range []string{"bad host", "example.com:0", "example.com:99999", ""} {
 		if _, err := ExplainHost(l, HostQuery{Host: bad}); err == nil {
 			t.Errorf("%q: no error", bad)
@@ -187,5 +191,19 @@ func TestExplainHostDiagnostics(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no windows unelevated diagnostic: %v", e.Diagnostics)
+	}
+}
+
+// The guard's answer for a cloud metadata address does not suggest how to
+// open it.
+func TestExplainMetadataAddress(t *testing.T) {
+	l := load(t, files{"net.toml": netConfig}, passes.Options{Profile: "empty"}, "net.toml")
+	e, err := ExplainHost(l, HostQuery{Host: "169.254.169.254"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Guard == nil || e.Guard.Passed || !strings.Contains(e.Guard.Why, "cloud metadata address") ||
+		strings.Contains(e.Guard.Why, "allow_local_binding") {
+		t.Errorf("guard: %+v", e.Guard)
 	}
 }

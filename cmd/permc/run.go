@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -134,8 +135,11 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	var abs []string
 	for _, r := range roots {
 		a, err := filepath.Abs(r)
+		if err == nil {
+			_, err = os.Stat(a)
+		}
 		if err != nil {
-			fmt.Fprintf(stderr, "permc run: %v\n", err)
+			fmt.Fprintf(stderr, "permc run: --workspace-root %s: %v\n", r, unwrapPathErr(err))
 			return nil, run.ExitSetup
 		}
 		abs = append(abs, a)
@@ -290,10 +294,10 @@ func workspace(dir string) (string, error) {
 	}
 	fi, err := os.Stat(a)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("workspace -C %s: %v", dir, unwrapPathErr(err))
 	}
 	if !fi.IsDir() {
-		return "", fmt.Errorf("-C %s: not a directory", dir)
+		return "", fmt.Errorf("workspace -C %s: not a directory", dir)
 	}
 	return filepath.EvalSymlinks(a)
 }
@@ -324,4 +328,14 @@ func fullNetworkPos(p *ir.Policy) map[diag.Pos]bool {
 	}
 	out[p.Origin.Pos] = true // enabled by default or inherited: the profile's own line
 	return out
+}
+
+// unwrapPathErr drops the operation and path a *fs.PathError repeats
+// ("stat /x/y: no such file or directory"): the message names the path.
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

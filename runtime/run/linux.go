@@ -54,7 +54,7 @@ func runSandboxed(o *Options) (int, error) {
 		return ExitSetup, err
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return ExitSetup, fail(ExitSetup, "state directory: %v", err)
+		return ExitSetup, fail(ExitSetup, "permc's state directory (PERMC_STATE_DIR): %v", err)
 	}
 	ps, perr := openPlaceholderSet(o.StateDir, o.Dir)
 	if perr != nil {

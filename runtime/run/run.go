@@ -166,8 +166,12 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 				if d.By != nil {
 					by = " (writable by " + d.By.Origin.String() + ")"
 				}
+				move := "Move it out of every writable root"
+				if abs == filepath.Clean(o.StateDir) {
+					move = "It is permc's state directory: set PERMC_STATE_DIR to a folder outside every writable root"
+				}
 				return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox%s; "+
-					"the next run would trust it. Move it out of every writable root", path, by)
+					"the next run would trust it. %s", path, by, move)
 			}
 		}
 	}
