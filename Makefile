@@ -23,8 +23,9 @@ examples: build
 # short run of every fuzz target.
 test: deps vet cross unit fuzz-short
 
-# What the tests run for real: bubblewrap (the Linux sandbox), curl, python3
-# and gcc. Installed with apt-get when missing and running as root.
+# What the tests run for real: bubblewrap (the Linux sandbox), curl, python3,
+# gcc, procps and util-linux. Installed with apt-get when missing and
+# running as root.
 deps:
 	@scripts/deps.sh
 

@@ -26,13 +26,19 @@ func runSandboxed(o *Options) (int, error) {
 	if o.NoBwrap {
 		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
 	}
-	// What bwrap and permc load is read from their ELF headers (about
-	// half a millisecond) while the checks below run. permc is built
+	// What bwrap and permc load is read from their ELF headers (a few
+	// hundred microseconds) while the checks below run. permc is built
 	// static, but a build with cgo would load libraries too: both
-	// programs' loaders and libraries are held out of reach.
+	// programs' loaders and libraries are held out of reach, and the
+	// inner stage, which is permc again, needs its loader inside.
 	self, _ := os.Executable()
 	loaded := make(chan []string, 1)
-	go func() { loaded <- append(loaderFiles(linux.Bwrap), loaderFiles(self)...) }()
+	selfInterp := make(chan string, 1)
+	go func() {
+		interp, _, _, _ := elfDeps(self)
+		selfInterp <- interp
+		loaded <- append(loaderFiles(linux.Bwrap), loaderFiles(self)...)
+	}()
 	if c := bwrapUnavailable(); c != nil {
 		return o.runLandlockOnly(c)
 	}
@@ -42,6 +48,12 @@ func runSandboxed(o *Options) (int, error) {
 		return ExitSetup, fail(ExitSetup, "profile %s does not let the command read its workspace %s, "+
 			"where it would start; grant it (for instance \":workspace_roots\" = { \".\" = \"read\" }) "+
 			"or start elsewhere with -C", o.Policy.Name, o.Dir)
+	}
+	if interp := <-selfInterp; interp != "" && !ir.Decide(o.Policy, ir.Linux, b, interp).Read {
+		return ExitSetup, fail(ExitSetup, "this permc is linked dynamically (built with cgo), and profile %s "+
+			"does not let the sandbox read its loader %s, which the sandbox's first stage needs: "+
+			"build permc static (CGO_ENABLED=0, as make build does) or grant \":minimal\" = \"read\"",
+			o.Policy.Name, interp)
 	}
 	// The root-only secrets are looked for while the checks below run:
 	// the walk depends only on the binding.
@@ -205,9 +217,30 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 		return re.Code, false, re
 	}
 	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {
-		return code, false, fail(code, "%v", rerr)
+		return code, false, fail(code, "%v%s", rerr, o.hiddenCommand(b, code))
 	}
 	return code, false, nil
+}
+
+// hiddenCommand explains a command the sandbox could not find or run
+// when the host has it where the profile lets the sandbox see nothing:
+// a profile without ":minimal" = "read" hides /usr/bin.
+func (o *Options) hiddenCommand(b ir.Binding, code int) string {
+	if code != ExitNotFound && code != ExitCannotExec || len(o.Argv) == 0 {
+		return ""
+	}
+	path, err := exec.LookPath(o.Argv[0])
+	if err != nil {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if ir.Decide(o.Policy, ir.Linux, b, path).Read {
+		return ""
+	}
+	return fmt.Sprintf(" (on this machine it is %s, which profile %s does not let the sandbox read; "+
+		"grant it, or \":minimal\" = \"read\" for the system's programs and libraries)", path, o.Policy.Name)
 }
 
 // resolve binds the mount plan to this machine; secrets returns the

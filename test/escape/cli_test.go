@@ -220,3 +220,16 @@ func TestPlantedFIFOPointerDoesNotHang(t *testing.T) {
 		t.Errorf("the run took %v", d)
 	}
 }
+
+// A command the profile hides (no ":minimal" = "read", so no /usr/bin)
+// is not found, and permc says where the host has it and why the sandbox
+// does not.
+func TestHiddenCommandExplained(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	prof := "default_permissions = \"p\"\n[permissions.p.filesystem]\n\":workspace_roots\" = { \".\" = \"write\" }\n"
+	e.expect(e.runArgv(prof, "ls"), expectation{code: 127,
+		has: []string{"on this machine it is", "/ls, which profile p does not let the sandbox read"}})
+	e.expect(e.runArgv(prof, "no-such-command-here"), expectation{code: 127,
+		has: []string{"no-such-command-here"}, hasNot: []string{"on this machine it is"}})
+}
