@@ -168,14 +168,34 @@ func concerning(p *ir.Policy, t ir.Target, d ir.Decision) diag.List {
 // globNotes says when a deny glob would match the path but does not,
 // because on this target globs reach only what exists at load.
 func globNotes(p *ir.Policy, t ir.Target, b ir.Binding, path string, d ir.Decision) []string {
-	if b.Exists == nil || t == ir.MacOS || d.By != nil && d.By.Kind == ir.MatchDenyGlob {
+	if t == ir.MacOS || d.By != nil && d.By.Kind == ir.MatchDenyGlob {
 		return nil
 	}
+	exists := b.Exists
 	b.Exists = nil
-	all := ir.Decide(p, t, b, path)
-	if all.By == nil || all.By.Kind != ir.MatchDenyGlob {
+	if all := ir.Decide(p, t, b, path); all.By != nil && all.By.Kind == ir.MatchDenyGlob {
+		if exists == nil {
+			return nil
+		}
+		return []string{fmt.Sprintf("the deny glob %s at %s matches this path, but it does not exist now: "+
+			"on %s deny globs cover only files present when the sandbox starts", Describe(*all.By.Rule), at(all.By.Origin), t)}
+	}
+	max := p.FS.GlobScanMaxDepth
+	if max <= 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("the deny glob %s at %s matches this path, but it does not exist now: "+
-		"on %s deny globs cover only files present when the sandbox starts", Describe(*all.By.Rule), at(all.By.Origin), t)}
+	// A deny glob that matches deeper than the scan goes: the least
+	// depth at which one would.
+	q := *p
+	pc, _ := ir.SplitPath(t, path)
+	for depth := max + 1; depth <= len(pc); depth++ {
+		q.FS.GlobScanMaxDepth = depth
+		if all := ir.Decide(&q, t, b, path); all.By != nil && all.By.Kind == ir.MatchDenyGlob {
+			return []string{fmt.Sprintf("the deny glob %s at %s matches this path at depth %d below its base, "+
+				"deeper than glob_scan_max_depth = %d (%s): on %s deny globs are expanded only that deep "+
+				"(the base's children are depth 1), so this path is not masked",
+				Describe(*all.By.Rule), at(all.By.Origin), depth, max, at(p.FS.GlobScanMaxDepthPos), t)}
+		}
+	}
+	return nil
 }

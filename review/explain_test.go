@@ -289,3 +289,33 @@ func TestEnforcerHook(t *testing.T) {
 		t.Errorf("enforcement %q", got)
 	}
 }
+
+// A deny glob that matches deeper than glob_scan_max_depth does not mask
+// the path on Linux; explain says so, with the depth, where a match at the
+// limit gets no such note.
+func TestExplainGlobBeyondDepth(t *testing.T) {
+	l := load(t, files{"g.toml": `default_permissions = "p"
+
+[permissions.p]
+extends = ":workspace"
+
+[permissions.p.filesystem]
+glob_scan_max_depth = 3
+":workspace_roots" = { "." = "write", "**/*.env" = "deny" }
+`}, passes.Options{}, "g.toml")
+	b := ir.Binding{WorkspaceRoots: []string{"/ws"}, Exists: func(string) bool { return true }}
+	q := PathQuery{Path: "/ws/a/b/c/d4.env", Targets: []ir.Target{ir.Linux}, Binding: b}
+	e, err := ExplainPath(l, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lin := e.Targets[0]
+	if !lin.Read || len(lin.Notes) != 1 || !strings.Contains(lin.Notes[0], "at depth 4 below its base, deeper than glob_scan_max_depth = 3 (g.toml:7)") {
+		t.Errorf("depth 4: read %v notes %q", lin.Read, lin.Notes)
+	}
+	q.Path = "/ws/a/b/d3.env"
+	e, _ = ExplainPath(l, q)
+	if lin := e.Targets[0]; lin.Read || len(lin.Notes) != 0 {
+		t.Errorf("depth 3: read %v notes %q", lin.Read, lin.Notes)
+	}
+}
