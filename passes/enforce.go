@@ -76,7 +76,7 @@ func Features(p *ir.Policy) []Use {
 			if w, ok := n.Origins["enable_socks5_udp"]; ok {
 				o = w
 			}
-			add(ir.FeatSOCKS5UDP, o, "UDP through SOCKS5")
+			add(ir.FeatSOCKS5UDP, o, SOCKS5UDPFeature)
 		}
 	case ir.NetFull:
 		add(ir.FeatNetFull, netO("enabled"), "unfiltered network")
@@ -92,6 +92,9 @@ func Features(p *ir.Policy) []Use {
 	}
 	return out
 }
+
+// SOCKS5UDPFeature names UDP through SOCKS5 in enforceability messages.
+const SOCKS5UDPFeature = "UDP through SOCKS5"
 
 // deniedPaths indexes p's plain deny rules by base and path; the root
 // deny is keyed by its base alone.

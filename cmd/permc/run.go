@@ -112,10 +112,14 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		ed := passes.Enforceability(pol, t)
 		if !c.verbose {
 			// Only what is turned away; the standing notes (deny globs
-			// are snapshots) are check's, or -v's.
+			// are snapshots) are check's, or -v's. So is SOCKS5 UDP left
+			// at its default: a profile that never asked for it would
+			// warn on every run.
+			_, udpSet := pol.Net.Origins["enable_socks5_udp"]
 			var warns diag.List
 			for _, d := range ed {
-				if d.Severity != diag.Error && d.Code == diag.Unenforceable {
+				if d.Severity != diag.Error && d.Code == diag.Unenforceable &&
+					(udpSet || !strings.Contains(d.Message, passes.SOCKS5UDPFeature)) {
 					warns = append(warns, d)
 				}
 			}
