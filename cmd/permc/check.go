@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/permc/permc/internal/diag"
@@ -48,6 +49,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 				diags = append(diags, passes.Enforceability(p, t)...)
 				if t == ir.Linux {
 					diags = append(diags, c.replaceableSockets(p)...)
+					if p.Name == res.Selected {
+						diags = append(diags, c.writableInputs(p)...)
+					}
 				}
 			}
 		}
@@ -108,6 +112,36 @@ func (c *common) replaceableSockets(p *ir.Policy) diag.List {
 	for i := range ds {
 		ds[i].Severity = diag.Warning
 		ds[i].Message = "profile " + p.Name + ": permc run will refuse this here: " + ds[i].Message
+	}
+	return ds
+}
+
+// writableInputs warns of the -c and --requirements files that the
+// selected profile would let a sandbox on this machine write: permc run
+// refuses them, since the sandbox could change the next run's policy.
+func (c *common) writableInputs(p *ir.Policy) diag.List {
+	if p.Unrestricted {
+		return nil
+	}
+	b, err := c.machineBinding()
+	if err != nil {
+		return nil
+	}
+	dec := ir.NewDecider(p, ir.Linux, b)
+	var ds diag.List
+	for _, f := range append(append([]string(nil), c.configs...), c.requirements...) {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			continue
+		}
+		for _, name := range run.Names(abs) {
+			if dec.Decide(name).Write {
+				ds.Warnf(diag.Pos{File: f}, diag.Load, "permc run will refuse this file here: %s would be writable "+
+					"inside a sandbox of profile %s, which could change the next run's policy; move it out of every writable root",
+					name, p.Name)
+				break
+			}
+		}
 	}
 	return ds
 }
