@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/permc/permc/driver"
 	"github.com/permc/permc/ir"
@@ -58,14 +57,14 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Build, []driver.Input) {
 	var inputs []driver.Input
 	for _, f := range c.configs {
-		data, err := os.ReadFile(f)
+		data, err := c.read(f)
 		if err == nil {
 			inputs = append(inputs, driver.Input{Path: f, Data: data})
 		}
 	}
 	var reqs []driver.Input
 	for _, f := range c.requirements {
-		if data, err := os.ReadFile(f); err == nil {
+		if data, err := c.read(f); err == nil {
 			reqs = append(reqs, driver.Input{Path: f, Data: data})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/permc/permc/frontend"
@@ -39,6 +40,16 @@ type common struct {
 	// proxy): they read the machine's requirements whatever
 	// --system-layers says.
 	enforcing bool
+	// readFile reads the files named by configs and requirements; nil
+	// means os.ReadFile.
+	readFile func(string) ([]byte, error)
+}
+
+func (c *common) read(name string) ([]byte, error) {
+	if c.readFile != nil {
+		return c.readFile(name)
+	}
+	return os.ReadFile(name)
 }
 
 // registerBuild adds the permc-only build settings.
@@ -116,7 +127,7 @@ func (c *common) parseTargets() ([]ir.Target, error) {
 func (c *common) load() (*passes.Result, diag.List) {
 	cfg, diags := frontend.Load(frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
-		MachineRequirements: c.enforcing,
+		MachineRequirements: c.enforcing, ReadFile: c.read,
 	})
 	if cfg == nil {
 		return nil, diags

@@ -38,8 +38,11 @@ change an artifact can change manifest.json too. What proves more is
 decision checks (each artifact enforces what its policy.json says). Pin the
 reviewed manifest.json itself with permc run --expect-sha256.
 
-Give --against the config paths as they were given to permc build:
-manifest.json records them as given. The build's other settings (targets,
+manifest.json records the config paths as they were given to permc
+build, and the artifacts quote them. --against may name the same files
+another way (from another folder, or absolute): a file whose content is
+what the manifest records for the config in its place is compiled under
+the recorded name. The build's other settings (targets,
 --bind, --requirements, --sandbox, --config-profile, --windows-tool-folders)
 are taken from manifest.json unless given here.
 
@@ -90,7 +93,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		o.Against = func(m driver.Manifest) *driver.Build {
-			c.configs = against
+			c.configs, c.readFile = asRecorded(against, m.Inputs)
 			// The build's own settings, unless given here.
 			var binds passes.Bindings
 			if m.Bound != nil {
@@ -132,6 +135,39 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		return exitNo
 	}
 	return exitOK
+}
+
+// asRecorded lets --against name the build's configs in another spelling
+// (./cfg.toml, an absolute path, from another folder): when each given
+// file has the content the manifest records for the config in its place,
+// the configs are compiled under their recorded names, which the
+// artifacts quote, reading the given files. Otherwise the given names
+// stand, and the comparison shows what differs.
+func asRecorded(given []string, recorded []driver.FileHash) ([]string, func(string) ([]byte, error)) {
+	if len(given) != len(recorded) {
+		return given, nil
+	}
+	from := map[string]string{}
+	for i, g := range given {
+		data, err := os.ReadFile(g)
+		if err != nil || driver.Hash(data) != recorded[i].SHA256 {
+			return given, nil
+		}
+		if prev, ok := from[recorded[i].Path]; ok && prev != g {
+			return given, nil
+		}
+		from[recorded[i].Path] = g
+	}
+	names := make([]string, len(recorded))
+	for i, r := range recorded {
+		names[i] = r.Path
+	}
+	return names, func(name string) ([]byte, error) {
+		if g, ok := from[name]; ok {
+			name = g
+		}
+		return os.ReadFile(name)
+	}
 }
 
 // verifyFlags is fs as the help shows it: without the flags verify
