@@ -51,7 +51,11 @@ func Load(o Options) (*ir.Config, diag.List) {
 			if optional && os.IsNotExist(err) {
 				return
 			}
-			diags.Errorf(diag.Pos{File: file}, diag.ReadFile, "cannot read config: %v", unwrapPath(err))
+			d := diags.Errorf(diag.Pos{File: file}, diag.ReadFile, "cannot read config: %v", unwrapPath(err))
+			if k == ir.LayerUser && os.IsPermission(err) {
+				d.Message += " (CODEX_HOME, else HOME, names another user's folder: set them for this user, " +
+					"or pass --system-layers=false)"
+			}
 			return
 		}
 		l, ds := ParseLayer(file, data, k)

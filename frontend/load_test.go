@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/permc/permc/frontend"
@@ -53,5 +54,27 @@ func TestByteOrderMark(t *testing.T) {
 	}
 	if got := cfg.Layers[0].DefaultPermissions.Pos.String(); got != "bom.toml:1:26" {
 		t.Errorf("default_permissions value at %s, want bom.toml:1:26 (the mark's three bytes counted)", got)
+	}
+}
+
+// A user layer that cannot be read says how to point permc elsewhere: a
+// service user often inherits another user's HOME.
+func TestUnreadableUserLayer(t *testing.T) {
+	read := func(name string) ([]byte, error) {
+		if name == "/home/other/.codex/config.toml" {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: os.ErrPermission}
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+	}
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return "/home/other"
+		}
+		return ""
+	}
+	_, diags := frontend.Load(frontend.Options{SystemLayers: true, ReadFile: read, Getenv: getenv})
+	errs := diags.Errors()
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, "--system-layers=false") {
+		t.Errorf("diagnostics: %v", diags)
 	}
 }
