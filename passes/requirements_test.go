@@ -237,3 +237,21 @@ enabled = true
 		t.Error("a deny of * must be an error")
 	}
 }
+
+// Managed allowed_sandbox_modes without danger-full-access also refuses
+// the :danger-full-access profile; with it, or with an allowlist of
+// profiles (which governs profiles instead), the profile is as usual.
+func TestSandboxModesHoldFullAccess(t *testing.T) {
+	fs := files{
+		"req.toml":  "allowed_sandbox_modes = [\"read-only\", \"workspace-write\"]\n",
+		"req2.toml": "allowed_sandbox_modes = [\"read-only\", \"danger-full-access\"]\n",
+		"c.toml":    "default_permissions = \":danger-full-access\"\n",
+	}
+	_, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.NotAllowed, "c.toml:1:23",
+		`profile :danger-full-access is not allowed: managed requirements do not allow sandbox_mode "danger-full-access" (allowed: read-only, workspace-write)`)
+	res, diags := run(t, fs, frontend.Options{Files: []string{"c.toml"}, Requirements: []string{"req2.toml"}}, passes.Options{})
+	if diags.HasErrors() || res.Selected != ":danger-full-access" {
+		t.Errorf("allowed: selected %s, %v", res.Selected, diags)
+	}
+}

@@ -44,6 +44,18 @@ func selectProfile(s *state) {
 			Message: "allowed_permission_profiles is set here"})
 		return
 	}
+	// Managed allowed_sandbox_modes without danger-full-access means no
+	// unsandboxed commands; permc holds :danger-full-access to it too,
+	// rather than let a profile name do what the mode may not.
+	if name == DangerFullAccess && req != nil && req.AllowedPermissionProfiles == nil &&
+		req.AllowedSandboxModes != nil && !req.AllowedSandboxModes.Has(SandboxFullAccess) {
+		d := s.diags.Errorf(pos, diag.NotAllowed,
+			"profile %s is not allowed: managed requirements do not allow sandbox_mode %q (allowed: %s), "+
+				"and permc holds the unrestricted profile to that too", name, SandboxFullAccess, listValues(req.AllowedSandboxModes))
+		d.Related = append(d.Related, diag.Related{Pos: req.AllowedSandboxModes.KeyPos,
+			Message: "allowed_sandbox_modes is set here"})
+		return
+	}
 	if IsBuiltin(name) {
 		s.merged[name] = builtin(name)
 	}
