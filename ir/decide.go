@@ -198,6 +198,21 @@ func (x *Decider) Grants() []string {
 	return out
 }
 
+// WriteGrants lists the paths of the entries that grant write: each path
+// as the rule names it once bound (a glob's literal base). A caller that
+// must know what a sandbox can write on this machine resolves them, since
+// a mount follows a symlink the rule's path passes through.
+func (x *Decider) WriteGrants() []string {
+	d := x.d
+	var out []string
+	for i := range d.entries {
+		if e := &d.entries[i]; e.Access == Write {
+			out = append(out, JoinPath(d.t, e.comps))
+		}
+	}
+	return out
+}
+
 type entry struct {
 	Match
 	comps   []string // path, or the literal base of a glob

@@ -127,7 +127,7 @@ func (c *common) writableInputs(p *ir.Policy) diag.List {
 	if err != nil {
 		return nil
 	}
-	dec := ir.NewDecider(p, ir.Linux, b)
+	writable := run.WritableInside(p, b)
 	var ds diag.List
 	for _, f := range append(append([]string(nil), c.configs...), c.requirements...) {
 		abs, err := filepath.Abs(f)
@@ -135,7 +135,7 @@ func (c *common) writableInputs(p *ir.Policy) diag.List {
 			continue
 		}
 		for _, name := range run.Names(abs) {
-			if dec.Decide(name).Write {
+			if writable(name) {
 				ds.Warnf(diag.Pos{File: f}, diag.Load, "permc run will refuse this file here: %s would be writable "+
 					"inside a sandbox of profile %s, which could change the next run's policy; move it out of every writable root",
 					name, p.Name)

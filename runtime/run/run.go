@@ -140,7 +140,7 @@ func isAncestorOrSelf(a, b string) bool {
 // that run outside the sandbox next time sit under a writable root, so one
 // run cannot weaken the next.
 func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
-	var dec *ir.Decider
+	var wc *writeCheck
 	for _, p := range append(append([]string(nil), o.Protected...), outside...) {
 		if p == "" {
 			continue
@@ -149,8 +149,8 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if err != nil {
 			continue
 		}
-		if dec == nil {
-			dec = ir.NewDecider(o.Policy, ir.Linux, b)
+		if wc == nil {
+			wc = newWriteCheck(o.Policy, ir.Linux, b)
 		}
 		for _, path := range o.names(abs) {
 			// Landlock does not govern chmod: in the Landlock-only mode a
@@ -161,10 +161,13 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 				return fail(ExitSetup, "refusing to run: %s is writable by every user (mode %v); "+
 					"the next run would trust it. chmod o-w %s", path, fi.Mode(), path)
 			}
-			if d := dec.Decide(path); d.Write {
+			if d, via, ok := wc.writable(path); ok {
 				by := ""
 				if d.By != nil {
 					by = " (writable by " + d.By.Origin.String() + ")"
+				}
+				if via != "" {
+					by += ", as " + via + " leads there"
 				}
 				move := "Move it out of every writable root"
 				if abs == filepath.Clean(o.StateDir) {
@@ -206,16 +209,19 @@ func ReplaceableSockets(p *ir.Policy, b ir.Binding, names func(string) []string)
 	if len(socks) == 0 || p.Net.DangerouslyAllowAllUnixSockets || p.Unrestricted {
 		return nil
 	}
-	dec := ir.NewDecider(p, ir.Linux, b)
+	wc := newWriteCheck(p, ir.Linux, b)
 	for _, s := range socks {
 		for _, q := range names(filepath.Clean(s.Path)) {
-			d := dec.Decide(q)
-			if !d.Write {
+			d, via, ok := wc.writable(q)
+			if !ok {
 				continue
 			}
 			by := ""
 			if d.By != nil {
 				by = " by " + d.By.Origin.String()
+			}
+			if via != "" {
+				by += ", as " + via + " leads there"
 			}
 			diags.Errorf(s.Origin.Pos, diag.Load, "unix_sockets entry %q: %s is writable inside the "+
 				"sandbox%s, so the sandbox could put another socket there under the allowed name; make "+

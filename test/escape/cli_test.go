@@ -47,6 +47,33 @@ func TestBwrapLibrariesProtected(t *testing.T) {
 	}
 }
 
+// A write rule whose path leads through a symlink makes the link's target
+// writable (bubblewrap mounts the real path): the check that keeps permc's
+// inputs and bwrap out of reach follows it. The config sits in e.state;
+// a link to that folder, granted write, must be refused, and so must a
+// link to bwrap's folder.
+func TestWriteRuleThroughALinkRefused(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	link := filepath.Join(e.outside, "state-link")
+	if err := os.Symlink(e.state, link); err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(e.state, "changed")
+	prof := fmt.Sprintf("default_permissions = \"p\"\n[permissions.p]\nextends = \":read-only\"\n"+
+		"[permissions.p.filesystem]\n%q = \"write\"\n", link)
+	e.expect(e.run(prof, ": > "+probe), expectation{code: 125,
+		has: []string{"would be writable inside the sandbox", "leads there"}, hostNot: []string{probe}})
+	bin := filepath.Join(e.outside, "bin-link")
+	if err := os.Symlink("/usr/bin", bin); err != nil {
+		t.Fatal(err)
+	}
+	prof = fmt.Sprintf("default_permissions = \"p\"\n[permissions.p]\nextends = \":read-only\"\n"+
+		"[permissions.p.filesystem]\n%q = \"write\"\n", bin)
+	e.expect(e.run(prof, "true"), expectation{code: 125,
+		has: []string{"/usr/bin/bwrap would be writable inside the sandbox", "leads there"}})
+}
+
 // Settings that change which policy is in effect are shown without -v:
 // the command is not getting the profile the config names.
 func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
