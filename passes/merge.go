@@ -90,6 +90,13 @@ func (r *resolver) resolve(name string) *partial {
 		return r.fail(name)
 	case IsBuiltin(parent):
 		base = builtin(parent)
+	case s.merged[parent] != nil && s.managed[name] && !s.managed[parent]:
+		// A managed profile built on a user's profile would be the
+		// user's to change.
+		s.diags.Errorf(p.extends.Pos, diag.ManagedOverride,
+			"managed profile %q extends %q, which managed requirements do not define, so a user layer "+
+				"could change it; define %q in the requirements too, or extend a built-in", name, parent, parent)
+		return r.fail(name)
 	case s.merged[parent] != nil:
 		r.onStack[name] = len(r.stack)
 		r.stack = append(r.stack, name)

@@ -255,3 +255,31 @@ func TestSandboxModesHoldFullAccess(t *testing.T) {
 		t.Errorf("allowed: selected %s, %v", res.Selected, diags)
 	}
 }
+
+// A managed profile may build only on managed profiles and built-ins: a
+// parent from a user layer would let the user widen it.
+func TestManagedExtendsUserProfile(t *testing.T) {
+	fs := files{
+		"req.toml": `allowed_permission_profiles = ["team"]
+default_permissions = "team"
+
+[permissions.team]
+extends = "base"
+
+[permissions.ok]
+extends = "mbase"
+
+[permissions.mbase]
+extends = ":read-only"
+`,
+		"user.toml": `[permissions.base.filesystem]
+"/srv" = "write"
+`,
+	}
+	res, diags := run(t, fs, frontend.Options{Files: []string{"user.toml"}, Requirements: []string{"req.toml"}}, passes.Options{})
+	expectDiag(t, diags, diag.ManagedOverride, "req.toml:5:11",
+		`managed profile "team" extends "base", which managed requirements do not define`)
+	if res.Policy("ok") == nil {
+		t.Errorf("a managed profile extending a managed one failed: %v", diags)
+	}
+}

@@ -84,7 +84,7 @@ var Codes = []CodeDoc{
 	{BadSandboxMode, "an unknown sandbox_mode value", "`sandbox_mode = \"workspace\"`", "use read-only, workspace-write or danger-full-access"},
 	{NoProfileSelected, "nothing selects a profile, so :read-only applies", "a config with profiles but no default_permissions", "set default_permissions or pass --profile"},
 	{NotAllowed, "the selected profile or sandbox mode is not allowed by managed requirements", "`allowed_permission_profiles = [\"safe\"]` and `default_permissions = \"dev\"`", "select an allowed profile"},
-	{ManagedOverride, "a user layer tries to change a profile defined by managed requirements", "a user file sets `[permissions.corp.filesystem]` when requirements define `corp`", "use the managed profile as is, or extend it under another name"},
+	{ManagedOverride, "a user layer tries to change a profile defined by managed requirements, or a managed profile extends one the requirements do not define", "a user file sets `[permissions.corp.filesystem]` when requirements define `corp`", "use the managed profile as is, or extend it under another name; define a managed profile's parent in the requirements too"},
 	{BadRequirements, "a requirements file that is malformed or weakens another", "`allowed_permission_profiles = \"x\"`", "use a list of profile names"},
 	{FullNetwork, "network enabled with no domains table: full network, no domain guard", "`enabled = true` only", "add a [network.domains] table to filter through the proxy"},
 	{UnboundedGlob, "an unbounded `**` deny glob without glob_scan_max_depth on a target that pre-expands globs", "`\"**/*.env\" = \"deny\"`", "set glob_scan_max_depth"},
