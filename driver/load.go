@@ -11,6 +11,7 @@ import (
 
 	"github.com/permc/permc/internal/version"
 	"github.com/permc/permc/ir"
+	"github.com/permc/permc/passes"
 )
 
 // Folder is one profile folder loaded from disk, its hashes verified.
@@ -68,6 +69,13 @@ func LoadFolder(dir string) (*Folder, error) {
 		return nil, fmt.Errorf("artifact %s: manifest.json (profile %q, %s, unrestricted %v) and policy.json "+
 			"(profile %q, %s, unrestricted %v) disagree", dir, m.Profile, m.Source, m.Unrestricted,
 			pol.Name, pol.Source, pol.Unrestricted)
+	}
+	// No profile a config defines can be unrestricted (none may extend
+	// :danger-full-access): a folder that says so under another name was
+	// edited, whatever its hashes say.
+	if pol.Unrestricted && pol.Name != passes.DangerFullAccess && pol.Name != passes.LegacyName(passes.SandboxFullAccess) {
+		return nil, fmt.Errorf("artifact %s: profile %q says it is unrestricted; only %s and %s are",
+			dir, pol.Name, passes.DangerFullAccess, passes.LegacyName(passes.SandboxFullAccess))
 	}
 	f.Policy = pol
 	return f, nil

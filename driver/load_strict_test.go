@@ -106,3 +106,31 @@ func TestLoadFolderRegularFilesOnly(t *testing.T) {
 	os.Symlink("/dev/zero", mp)
 	loadErr(t, ws, "symbolic link")
 }
+
+// A folder that says its profile is unrestricted is refused unless the
+// profile is :danger-full-access (or the older danger-full-access mode),
+// however consistent its hashes and JSON: no config can make another one.
+func TestLoadFolderUnrestrictedOnlyFullAccess(t *testing.T) {
+	ws := filepath.Join(buildBuiltins(t), driver.FolderName(":workspace"))
+	forge(t, ws, func(b []byte) []byte {
+		p, err := ir.ReadPolicy(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Unrestricted = true
+		out, err := ir.EncodeJSON(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}, func(b []byte) []byte {
+		var m driver.Manifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m.Unrestricted = true
+		out, _ := ir.EncodeJSON(&m, false)
+		return out
+	})
+	loadErr(t, ws, `profile ":workspace" says it is unrestricted`)
+}

@@ -283,3 +283,37 @@ extends = ":read-only"
 		t.Errorf("a managed profile extending a managed one failed: %v", diags)
 	}
 }
+
+// SamePolicy ignores where settings were written: one config read under
+// two paths, with network settings and a glob depth (which carry origins
+// of their own), is the same policy; a changed value is not.
+func TestSamePolicyIgnoresOrigins(t *testing.T) {
+	cfg := `default_permissions = "p"
+[permissions.p]
+extends = ":workspace"
+description = "one"
+[permissions.p.filesystem]
+glob_scan_max_depth = 4
+":workspace_roots" = { "**/*.env" = "deny" }
+[permissions.p.network]
+enabled = true
+enable_socks5 = false
+[permissions.p.network.domains]
+"example.com" = "allow"
+`
+	moved := strings.Replace("\n\n"+cfg, "one", "two", 1)
+	fs := files{"a.toml": cfg, "cfg/b.toml": moved, "c.toml": strings.Replace(cfg, "= 4", "= 5", 1)}
+	pol := func(f string) *ir.Policy {
+		res, diags := run(t, fs, frontend.Options{Files: []string{f}}, passes.Options{})
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return res.Policy("p")
+	}
+	if !passes.SamePolicy(pol("a.toml"), pol("cfg/b.toml")) {
+		t.Error("the same config at another path and line differs")
+	}
+	if passes.SamePolicy(pol("a.toml"), pol("c.toml")) {
+		t.Error("another glob depth is the same policy")
+	}
+}

@@ -2,35 +2,49 @@ package passes
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/permc/permc/ir"
 )
 
-// SamePolicy reports whether two policies decide alike: equal in every
-// field but where their rules were written.
+// SamePolicy reports whether two policies decide alike: equal but for
+// where their settings were written (every origin, in rules and in the
+// settings' own origins) and the description.
 func SamePolicy(a, b *ir.Policy) bool {
 	return string(stripped(a)) == string(stripped(b))
 }
 
+// stripped is p's JSON without origins and description, keys sorted.
 func stripped(p *ir.Policy) []byte {
-	c := *p
-	c.Origin, c.Description = ir.Origin{}, ""
-	c.FS.Rules = append([]ir.FSRule(nil), p.FS.Rules...)
-	for i := range c.FS.Rules {
-		c.FS.Rules[i].Origin = ir.Origin{}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return nil
 	}
-	c.FS.WorkspaceRoots = append([]ir.WorkspaceRoot(nil), p.FS.WorkspaceRoots...)
-	for i := range c.FS.WorkspaceRoots {
-		c.FS.WorkspaceRoots[i].Origin = ir.Origin{}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil
 	}
-	c.Net.Domains = append([]ir.DomainRule(nil), p.Net.Domains...)
-	for i := range c.Net.Domains {
-		c.Net.Domains[i].Origin = ir.Origin{}
+	out, _ := json.Marshal(dropOrigins(v))
+	return out
+}
+
+// dropOrigins removes, at every level, the keys that record where a
+// setting was written: "origin", "origins", "*_origin", and the policy's
+// "description".
+func dropOrigins(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k == "origin" || k == "origins" || k == "description" || strings.HasSuffix(k, "_origin") {
+				delete(v, k)
+				continue
+			}
+			v[k] = dropOrigins(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = dropOrigins(x)
+		}
 	}
-	c.Net.UnixSockets = append([]ir.UnixSocketRule(nil), p.Net.UnixSockets...)
-	for i := range c.Net.UnixSockets {
-		c.Net.UnixSockets[i].Origin = ir.Origin{}
-	}
-	data, _ := json.Marshal(&c)
-	return data
+	return v
 }

@@ -43,6 +43,7 @@ extends = "base"
 	user := write("user.toml", `[permissions.mine.filesystem]
 ":root" = "read"
 `)
+	cmdlineNamed := write("<command line>", "[permissions.mine]\nextends = \"nope\"\n")
 	mine := func() *ir.Policy {
 		c := common{configs: []string{user}}
 		res, diags := c.load()
@@ -76,6 +77,10 @@ extends = "base"
 		{"a profile the machine defines, as built", common{configs: []string{user}}, mine, ""},
 		{"a profile the machine defines differently", common{configs: []string{user}},
 			renamed(builtinPolicy(t, ":workspace"), "mine"), "differs"},
+		// A config file named like the command line does not pass its
+		// errors off as the selection's.
+		{"an error in a file named <command line>", common{configs: []string{cmdlineNamed}},
+			renamed(builtinPolicy(t, ":workspace"), "mine"), "has errors"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

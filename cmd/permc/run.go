@@ -244,7 +244,10 @@ func (c *common) holdToMachine(art *ir.Policy) error {
 	undefined := false
 	var errs diag.List
 	for _, d := range diags.Errors() {
-		if d.Code == diag.UnknownProfile && d.Pos.File == "<command line>" {
+		// The selection's own error, at the flag (a file's diagnostics
+		// have a line): the machine has no profile of that name.
+		if d.Code == diag.UnknownProfile && d.Pos == (diag.Pos{File: "<command line>"}) &&
+			strings.HasPrefix(d.Message, "--profile names") {
 			undefined = true // the machine has no profile of that name
 			continue
 		}
