@@ -39,6 +39,17 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: permc run [flags] -- CMD [ARGS...]")
 		return run.ExitSetup
 	}
+	// Flags that would go unheeded are refused: the command must not run
+	// under something other than what was asked for.
+	if *expect != "" && *artifact == "" {
+		fmt.Fprintln(stderr, "permc run: --expect-sha256 pins an --artifact folder's manifest; give --artifact too; nothing ran")
+		return run.ExitSetup
+	}
+	if *artifact != "" && c.sandbox != "" {
+		fmt.Fprintln(stderr, "permc run: --sandbox selects the older settings, and --artifact the folder's profile: "+
+			"give one of them; nothing ran")
+		return run.ExitSetup
+	}
 	o, code := c.runOptions(*dir, roots, *artifact, *expect, stderr)
 	if o == nil {
 		return code
