@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 
+	"github.com/permc/permc/internal/safefile"
 	"github.com/permc/permc/internal/version"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
@@ -85,37 +85,18 @@ func LoadFolder(dir string) (*Folder, error) {
 // profile's largest is well under a megabyte.
 const MaxFileSize = 64 << 20
 
-// readRegular reads a regular file of at most MaxFileSize bytes, without
-// following a link in its last component and without waiting on a FIFO
-// or device put in its place.
+// MaxFolderSize bounds a profile folder's files together.
+const MaxFolderSize = 256 << 20
+
+// readRegular reads an artifact file: regular, not a link, at most
+// MaxFileSize bytes.
 func readRegular(path string) ([]byte, error) {
-	f, err := openNoFollow(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%v)", filepath.Base(path), fi.Mode().Type())
-	}
-	if fi.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes, more than an artifact file can be (%d)", filepath.Base(path), fi.Size(), MaxFileSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s grew past %d bytes while read", filepath.Base(path), MaxFileSize)
-	}
-	return data, nil
+	return safefile.ReadRegular(path, MaxFileSize, true)
 }
 
 func (f *Folder) verify() error {
 	listed := map[string]bool{ManifestFile: true}
+	total := 0
 	for _, a := range f.Manifest.Artifacts {
 		if filepath.Base(a.Path) != a.Path {
 			return fmt.Errorf("artifact %s: manifest lists %q outside the folder", f.Dir, a.Path)
@@ -123,6 +104,9 @@ func (f *Folder) verify() error {
 		data, err := readRegular(filepath.Join(f.Dir, a.Path))
 		if err != nil {
 			return fmt.Errorf("artifact %s: %v", f.Dir, err)
+		}
+		if total += len(data); total > MaxFolderSize {
+			return fmt.Errorf("artifact %s: its files come to more than %d bytes", f.Dir, MaxFolderSize)
 		}
 		if got := Hash(data); got != a.SHA256 {
 			return fmt.Errorf("artifact %s: %s has SHA-256 %s, the manifest says %s", f.Dir, a.Path, got, a.SHA256)

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"github.com/permc/permc/internal/safefile"
 	"os"
 	"path/filepath"
 
@@ -37,11 +38,23 @@ type Options struct {
 
 // Load reads every layer and requirements file the options name.
 func Load(o Options) (*ir.Config, diag.List) {
-	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
-	}
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
+	}
+	if o.ReadFile == nil {
+		// The machine's files are read only if regular: a FIFO put at
+		// /etc/codex/requirements.toml would stall every run. A -c file
+		// may be a pipe (-c <(generate-config)).
+		machine := map[string]bool{}
+		for _, f := range MachineFiles(o.Getenv) {
+			machine[f] = true
+		}
+		o.ReadFile = func(name string) ([]byte, error) {
+			if machine[name] {
+				return safefile.ReadRegular(name, maxMachineFile, false)
+			}
+			return os.ReadFile(name)
+		}
 	}
 	cfg := &ir.Config{}
 	var diags diag.List
@@ -86,6 +99,9 @@ func Load(o Options) (*ir.Config, diag.List) {
 	cfg.Requirements = req
 	return cfg, diags
 }
+
+// maxMachineFile bounds a machine layer or requirements file.
+const maxMachineFile = 64 << 20
 
 // MachineFiles lists every file the machine's layers are read from,
 // whether or not it exists: the system config, the user's config and the

@@ -143,8 +143,19 @@ func (s *state) cycle(chain []string) {
 	}
 }
 
+// maxSuggestions bounds the "did you mean" searches of one run.
+const maxSuggestions = 50
+
 // suggestProfile offers the nearest defined or built-in name.
+//
+// Only the first maxSuggestions names get one: each costs an edit
+// distance against every profile, and a config of thousands of unknown
+// names would take minutes, for diagnostics capped at ten anyway.
 func (s *state) suggestProfile(name string) string {
+	if s.suggestions >= maxSuggestions {
+		return ""
+	}
+	s.suggestions++
 	known := []string{ReadOnly, Workspace, DangerFullAccess}
 	for n := range s.merged {
 		known = append(known, n)

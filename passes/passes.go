@@ -68,11 +68,13 @@ type state struct {
 	managed  map[string]bool
 	merged   map[string]*partial
 	chains   map[string][]string
-	cycles   map[string]bool
-	policies map[string]*ir.Policy
-	legacy   *legacySetting
-	selected string
-	source   ir.Source
+	// suggestions counts the "did you mean" searches made.
+	suggestions int
+	cycles      map[string]bool
+	policies    map[string]*ir.Policy
+	legacy      *legacySetting
+	selected    string
+	source      ir.Source
 }
 
 // pass is one named step.

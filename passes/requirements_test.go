@@ -317,3 +317,23 @@ enable_socks5 = false
 		t.Error("another glob depth is the same policy")
 	}
 }
+
+// Thousands of profiles extending thousands of unknown names get a "did
+// you mean" search for the first names only: each search compares a name
+// with every profile, so searching for all would be quadratic.
+func TestManyUnknownParents(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "[permissions.p%04d]\nextends = \"p%04dx\"\n", i, i)
+	}
+	_, diags := run(t, files{"c.toml": b.String()}, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+	searched := 0
+	for _, d := range diags.Errors() {
+		if strings.Contains(d.Message, "did you mean") {
+			searched++
+		}
+	}
+	if n := len(diags.Errors()); n < 3000 || searched == 0 || searched > 50 {
+		t.Errorf("%d errors, %d with a suggestion", n, searched)
+	}
+}

@@ -127,7 +127,7 @@ func (c *common) parseTargets() ([]ir.Target, error) {
 func (c *common) load() (*passes.Result, diag.List) {
 	cfg, diags := frontend.Load(frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
-		MachineRequirements: c.enforcing, ReadFile: c.read,
+		MachineRequirements: c.enforcing, ReadFile: c.readFile,
 	})
 	if cfg == nil {
 		return nil, diags
