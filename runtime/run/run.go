@@ -141,10 +141,12 @@ func isAncestorOrSelf(a, b string) bool {
 // run cannot weaken the next.
 func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 	var wc *writeCheck
-	for _, p := range append(append([]string(nil), o.Protected...), outside...) {
+	openDirs := map[string]bool{} // folders already found not writable by every user
+	for i, p := range append(append([]string(nil), o.Protected...), outside...) {
 		if p == "" {
 			continue
 		}
+		input := i < len(o.Protected)
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			continue
@@ -156,10 +158,23 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 			// Landlock does not govern chmod: in the Landlock-only mode a
 			// command can make what it may only read world-writable, for
 			// any local user to change before the next run.
-			if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink == 0 &&
+			fi, err := os.Lstat(path)
+			if err == nil && fi.Mode()&os.ModeSymlink == 0 &&
 				fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
 				return fail(ExitSetup, "refusing to run: %s is writable by every user (mode %v); "+
 					"the next run would trust it. chmod o-w %s", path, fi.Mode(), path)
+			}
+			// A folder on the way that every user can write lets anyone
+			// put another file under the name.
+			if dir := openFolder(filepath.Dir(path), openDirs); dir != "" {
+				return fail(ExitSetup, "refusing to run: %s lies in %s, which every user can write to "+
+					"(no sticky bit); the next run would trust what anyone puts there. chmod o-w %s", path, dir, dir)
+			}
+			// A second name for one of permc's inputs could lie in a
+			// writable root, where the sandbox would change the file.
+			if n := hardLinks(fi); input && err == nil && fi.Mode().IsRegular() && n > 1 {
+				return fail(ExitSetup, "refusing to run: %s has %d hard links; a link in a writable root "+
+					"would let a sandbox change it. Copy it to a file of its own", path, n)
 			}
 			if d, via, ok := wc.writable(path); ok {
 				by := ""
@@ -179,6 +194,26 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		}
 	}
 	return nil
+}
+
+// openFolder returns the first folder from dir up to / that every user
+// can write to and that has no sticky bit, or "". known caches folders
+// found safe.
+func openFolder(dir string, known map[string]bool) string {
+	var seen []string
+	for d := filepath.Clean(dir); !known[d]; d = filepath.Dir(d) {
+		if fi, err := os.Lstat(d); err == nil && fi.IsDir() && fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
+			return d
+		}
+		seen = append(seen, d)
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	for _, d := range seen {
+		known[d] = true
+	}
+	return ""
 }
 
 // names lists every path that decides what p opens: p as named, each

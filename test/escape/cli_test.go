@@ -74,6 +74,25 @@ func TestWriteRuleThroughALinkRefused(t *testing.T) {
 		has: []string{"/usr/bin/bwrap would be writable inside the sandbox", "leads there"}})
 }
 
+// An input in a folder every user can write to, or with a second name,
+// is refused: anyone could put another file there, or change it through
+// a link in a writable root.
+func TestInputsOthersCouldReplaceRefused(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	prof := "default_permissions = \"p\"\n[permissions.p]\nextends = \":read-only\"\n"
+	e.expect(e.run(prof, "true"), expectation{code: 0})
+	if err := os.Chmod(e.state, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(e.run(prof, "true"), expectation{code: 125, has: []string{"which every user can write to"}})
+	os.Chmod(e.state, 0o755)
+	if err := os.Link(filepath.Join(e.state, "profile.toml"), filepath.Join(e.outside, "second-name")); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(e.run(prof, "true"), expectation{code: 125, has: []string{"profile.toml has 2 hard links"}})
+}
+
 // Settings that change which policy is in effect are shown without -v:
 // the command is not getting the profile the config names.
 func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {

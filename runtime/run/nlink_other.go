@@ -1,0 +1,8 @@
+//go:build !unix
+
+package run
+
+import "os"
+
+// hardLinks is a file's link count; 0 when unknown, as here.
+func hardLinks(os.FileInfo) uint64 { return 0 }
