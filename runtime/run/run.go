@@ -142,6 +142,7 @@ func isAncestorOrSelf(a, b string) bool {
 func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 	var wc *writeCheck
 	openDirs := map[string]bool{} // folders already found not writable by every user
+	var folders []string          // every path checked, whose folders are checked last
 	for i, p := range append(append([]string(nil), o.Protected...), outside...) {
 		if p == "" {
 			continue
@@ -164,12 +165,6 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 				return fail(ExitSetup, "refusing to run: %s is writable by every user (mode %v); "+
 					"the next run would trust it. chmod o-w %s", path, fi.Mode(), path)
 			}
-			// A folder on the way that every user can write lets anyone
-			// put another file under the name.
-			if dir := openFolder(filepath.Dir(path), openDirs); dir != "" {
-				return fail(ExitSetup, "refusing to run: %s lies in %s, which every user can write to "+
-					"(no sticky bit); the next run would trust what anyone puts there. chmod o-w %s", path, dir, dir)
-			}
 			// A second name for one of permc's inputs could lie in a
 			// writable root, where the sandbox would change the file.
 			if n := hardLinks(fi); input && err == nil && fi.Mode().IsRegular() && n > 1 {
@@ -191,6 +186,16 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 				return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox%s; "+
 					"the next run would trust it. %s", path, by, move)
 			}
+			folders = append(folders, path)
+		}
+	}
+	// Then the folders: one on the way that every user can write to lets
+	// anyone put another file under the name.
+	for _, path := range folders {
+		if dir := openFolder(filepath.Dir(path), openDirs); dir != "" {
+			return fail(ExitSetup, "refusing to run: %s lies in %s, which every user can write to "+
+				"(no sticky bit); the next run would trust what anyone puts there. chmod o-w %s "+
+				"(or chmod +t, as /tmp usually has), or keep the file elsewhere", path, dir, dir)
 		}
 	}
 	return nil

@@ -82,11 +82,14 @@ func TestInputsOthersCouldReplaceRefused(t *testing.T) {
 	layout(e)
 	prof := "default_permissions = \"p\"\n[permissions.p]\nextends = \":read-only\"\n"
 	e.expect(e.run(prof, "true"), expectation{code: 0})
-	if err := os.Chmod(e.state, 0o777); err != nil {
+	open := filepath.Join(e.outside, "open")
+	layer := e.file(filepath.Join(open, "layer.toml"), "")
+	if err := os.Chmod(open, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	e.expect(e.run(prof, "true"), expectation{code: 125, has: []string{"which every user can write to"}})
-	os.Chmod(e.state, 0o755)
+	e.extra = []string{"-c", layer}
+	e.expect(e.run(prof, "true"), expectation{code: 125, has: []string{"layer.toml lies in " + open + ", which every user can write to"}})
+	e.extra = nil
 	if err := os.Link(filepath.Join(e.state, "profile.toml"), filepath.Join(e.outside, "second-name")); err != nil {
 		t.Fatal(err)
 	}
