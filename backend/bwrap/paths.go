@@ -64,25 +64,43 @@ const maxHops = 40
 
 var errLoop = errors.New("too many levels of symbolic links")
 
-// canonical follows every symlink of p, like the kernel would, and records
-// each link it crossed.
+// canonical follows every symlink of p as the kernel does, and records
+// each link it crossed. A link's target is never cleaned as text: "x/.."
+// in it means the parent of what x resolves to (the kernel follows x
+// first), and a ".." after a part that does not exist fails, as the
+// kernel's lookup does (errDotDotMissing). Cleaning it as text would let
+// a link that the kernel finds dangling ("/nonexistent/../opt") name a
+// real folder for the mount plan alone.
 func canonical(fsys FS, p string) (resolution, error) {
 	var res resolution
 	rest := splitComps(p)
 	cur := "/"
 	lastDone := false
 	for len(rest) > 0 {
+		switch rest[0] {
+		case ".":
+			rest = rest[1:]
+			continue
+		case "..":
+			// cur has no link left in it: its parent is the real one.
+			cur, rest = parentOf(cur), rest[1:]
+			res.Type, res.Ident = typeDir, ident{}
+			if fi, err := fsys.Lstat(cur); err == nil {
+				res.Ident = identOf(fi)
+			}
+			continue
+		}
 		next := joinPath(cur, rest[0])
 		fi, err := fsys.Lstat(next)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) && !isNotDir(err) {
 				return res, err
 			}
-			return res.missing(next, rest[1:]), nil
+			return res.missing(next, rest[1:])
 		}
 		if typeOf(fi) != typeLink {
 			if len(rest) > 1 && !fi.IsDir() {
-				return res.missing(next, rest[1:]), nil
+				return res.missing(next, rest[1:])
 			}
 			cur, rest = next, rest[1:]
 			res.Type, res.Ident = typeOf(fi), identOf(fi)
@@ -95,25 +113,49 @@ func canonical(fsys FS, p string) (resolution, error) {
 		if err != nil {
 			return res, err
 		}
-		target := content
-		if !path.IsAbs(target) {
-			target = path.Join(cur, target)
+		from := cur
+		if path.IsAbs(content) {
+			from = "/"
 		}
-		target = path.Clean(target)
-		res.Hops = append(res.Hops, hop{Link: next, Content: content, Target: target})
+		res.Hops = append(res.Hops, hop{Link: next, Content: content, Target: joinRaw(from, content)})
 		if len(rest) == 1 && !lastDone {
 			// Until it is consumed, the path's own last component stays
 			// the last of rest: this is it.
 			res.FinalLink, res.FinalHop, lastDone = true, len(res.Hops)-1, true
 		}
-		rest = append(splitComps(target), rest[1:]...)
-		cur = "/"
+		rest = append(rawComps(content), rest[1:]...)
+		if path.IsAbs(content) {
+			cur = "/"
+		}
 	}
 	res.Real = cur
 	if cur == "/" {
 		res.Type = typeDir
 	}
 	return res, nil
+}
+
+// errDotDotMissing is a ".." below a part that does not exist: the kernel
+// fails such a lookup.
+var errDotDotMissing = errors.New(`a symbolic link's target goes through a missing folder and then ".."`)
+
+// rawComps splits a link's content into its parts, "." and ".." kept.
+func rawComps(p string) []string {
+	var out []string
+	for _, c := range strings.Split(p, "/") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// joinRaw is base/rel without cleaning, for messages.
+func joinRaw(base, rel string) string {
+	if base == "/" {
+		return "/" + strings.TrimPrefix(rel, "/")
+	}
+	return base + "/" + rel
 }
 
 // Canonical is p with every symlink followed on the host disk, as the
@@ -123,11 +165,23 @@ func Canonical(p string) (string, error) {
 	return res.Real, err
 }
 
-// missing ends a resolution at a component that does not exist.
-func (res resolution) missing(at string, rest []string) resolution {
-	res.Real = joinPath(at, strings.Join(rest, "/"))
+// missing ends a resolution at a component that does not exist; the rest
+// is kept as written below it, unless it climbs back with "..", which the
+// kernel would refuse.
+func (res resolution) missing(at string, rest []string) (resolution, error) {
+	var keep []string
+	for _, c := range rest {
+		switch c {
+		case ".":
+		case "..":
+			return res, errDotDotMissing
+		default:
+			keep = append(keep, c)
+		}
+	}
+	res.Real = joinPath(at, strings.Join(keep, "/"))
 	res.Type, res.Ident = typeMissing, ident{}
-	return res
+	return res, nil
 }
 
 func isNotDir(err error) bool {

@@ -96,6 +96,24 @@ func TestInputsOthersCouldReplaceRefused(t *testing.T) {
 	e.expect(e.run(prof, "true"), expectation{code: 125, has: []string{"profile.toml has 2 hard links"}})
 }
 
+// A link whose target climbs with ".." after a part that does not exist
+// is dangling to the kernel; the mount plan must not clean it as text into
+// a real folder and bind that read-write. Here the folder is the one
+// holding the config and permc's state.
+func TestDanglingDotDotLinkNotBound(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	link := filepath.Join(e.outside, "dotdot")
+	if err := os.Symlink("/nonexistent/.."+e.state, link); err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(e.state, "changed")
+	prof := fmt.Sprintf("default_permissions = \"p\"\n[permissions.p]\nextends = \":read-only\"\n"+
+		"[permissions.p.filesystem]\n%q = \"write\"\n", link)
+	e.expect(e.run(prof, ": > "+probe+"; : > "+link+"/changed2"), expectation{code: -1,
+		hostNot: []string{probe, filepath.Join(e.state, "changed2")}})
+}
+
 // Settings that change which policy is in effect are shown without -v:
 // the command is not getting the profile the config names.
 func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
