@@ -165,6 +165,11 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 	if err != nil {
 		return ExitSetup, false, err
 	}
+	// The plan's sources are open now, each the one Resolve examined.
+	if err := o.checkPlanGuarded(res); err != nil {
+		closeFiles(l.MountFiles)
+		return ExitSetup, false, err
+	}
 	defer closeFiles(l.MountFiles)
 	if l.Spec.Guards, err = globGuards(res, globs); err != nil {
 		return ExitSetup, false, fail(ExitSetup, "deny-glob masks: %v", err)
@@ -241,6 +246,21 @@ func (o *Options) hiddenCommand(b ir.Binding, code int) string {
 	}
 	return fmt.Sprintf(" (on this machine it is %s, which profile %s does not let the sandbox read; "+
 		"grant it, or \":minimal\" = \"read\" for the system's programs and libraries)", path, o.Policy.Name)
+}
+
+// checkPlanGuarded holds the resolved plan to what checkSelfProtection
+// found out of the sandbox's reach: a sandbox moving folders (or links)
+// in a writable root between that check and Resolve could otherwise get
+// one of permc's inputs or programs bound read-write.
+func (o *Options) checkPlanGuarded(res *bwrap.Resolved) error {
+	for _, g := range o.guarded {
+		if at, ok := res.WritableFromInside(g); ok {
+			return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox (at %s) by the "+
+				"mount plan as resolved, though it was not when checked: is a sandbox moving folders in a "+
+				"writable root? Nothing ran", g, at)
+		}
+	}
+	return nil
 }
 
 // resolve binds the mount plan to this machine; secrets returns the

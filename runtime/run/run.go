@@ -53,6 +53,9 @@ type Options struct {
 
 	// mounts is this machine's mount table, read when first needed.
 	mounts []mount
+	// guarded are the real paths checkSelfProtection found out of the
+	// sandbox's reach; the resolved mount plan is held to them again.
+	guarded []string
 }
 
 // Run runs the command as o describes and returns its exit status, or an
@@ -187,6 +190,13 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 					"the next run would trust it. %s", path, by, move)
 			}
 			folders = append(folders, path)
+		}
+	}
+	seen := map[string]bool{}
+	for _, path := range folders {
+		if real := realPath(path); !seen[real] {
+			seen[real] = true
+			o.guarded = append(o.guarded, real)
 		}
 	}
 	// Then the folders: one on the way that every user can write to lets

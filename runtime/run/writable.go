@@ -1,10 +1,10 @@
 package run
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/permc/permc/backend/bwrap"
 	"github.com/permc/permc/ir"
 )
 
@@ -60,19 +60,16 @@ func below(dir, p string) (string, bool) {
 	return rest, ok
 }
 
-// realPath is p with every symlink resolved; a part that does not exist
-// is kept as written below the real path of what does.
+// realPath is p with every symlink resolved by the mount plan's own
+// resolver (which follows links as the kernel does); a part that does not
+// exist is kept as written below the real path of what does. A path it
+// cannot resolve is returned as is: the mount plan refuses it too.
 func realPath(p string) string {
-	p = filepath.Clean(p)
-	var rest []string
-	for q := p; ; q = filepath.Dir(q) {
-		if real, err := filepath.EvalSymlinks(q); err == nil {
-			return filepath.Join(append([]string{real}, rest...)...)
-		} else if !os.IsNotExist(err) || q == filepath.Dir(q) {
-			return p
-		}
-		rest = append([]string{filepath.Base(q)}, rest...)
+	real, err := bwrap.Canonical(filepath.Clean(p))
+	if err != nil {
+		return filepath.Clean(p)
 	}
+	return real
 }
 
 // WritableInside returns a function that reports whether a path of this
