@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // Args renders the operations as bubblewrap arguments that bind by path.
@@ -69,44 +68,4 @@ func EnsureMaskFile(dir string) (string, error) {
 		return "", fmt.Errorf("mask file %s is not an empty file of mode 0000", p)
 	}
 	return p, nil
-}
-
-// CreatePlaceholders creates the placeholders that do not exist yet,
-// parents first, and returns those it created, for [RemovePlaceholders].
-// The runtime calls it under its per-workspace lock, and keeps a count of
-// the runs using each placeholder.
-func CreatePlaceholders(ps []Placeholder) ([]Placeholder, error) {
-	var made []Placeholder
-	for _, p := range ps {
-		err := os.Mkdir(p.Path, 0o755)
-		if errors.Is(err, fs.ErrExist) {
-			if fi, lerr := os.Lstat(p.Path); lerr == nil && fi.IsDir() {
-				continue
-			}
-		}
-		if err != nil {
-			_ = RemovePlaceholders(made)
-			return nil, fmt.Errorf("creating placeholder: %w", err)
-		}
-		made = append(made, p)
-	}
-	return made, nil
-}
-
-// RemovePlaceholders removes placeholders, children first. A placeholder
-// that is no longer an empty directory holds what a command put there and
-// is left alone.
-func RemovePlaceholders(ps []Placeholder) error {
-	var errs []error
-	for i := len(ps) - 1; i >= 0; i-- {
-		fi, err := os.Lstat(ps[i].Path)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		err = syscall.Rmdir(ps[i].Path)
-		if err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
-			errs = append(errs, fmt.Errorf("removing placeholder %s: %w", ps[i].Path, err))
-		}
-	}
-	return errors.Join(errs...)
 }

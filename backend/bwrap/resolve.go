@@ -82,6 +82,10 @@ type Placeholder struct {
 	Path    string    `json:"path"`
 	Mounted bool      `json:"mounted,omitempty"`
 	Origin  ir.Origin `json:"origin"`
+	// Dev and Ino are the folder's identity once CreatePlaceholders made
+	// it: RemovePlaceholders removes only that folder.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
 }
 
 // Pin is a symlink whose own name the sandbox must not replace: the inner

@@ -165,15 +165,19 @@ func (s *placeholderSet) record(made []bwrap.Placeholder) {
 	if len(made) == 0 {
 		return
 	}
+	// A path made again replaces its old record: its identity is new.
 	all := s.recorded()
-	seen := map[string]bool{}
-	for _, p := range all {
-		seen[p.Path] = true
+	at := map[string]int{}
+	for i, p := range all {
+		at[p.Path] = i
 	}
 	for _, p := range made {
-		if !seen[p.Path] {
-			all = append(all, p)
+		if i, ok := at[p.Path]; ok {
+			all[i] = p
+			continue
 		}
+		at[p.Path] = len(all)
+		all = append(all, p)
 	}
 	data, _ := json.Marshal(all)
 	os.WriteFile(s.manifest(), data, 0o600)
