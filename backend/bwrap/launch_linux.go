@@ -18,6 +18,11 @@ type Launch struct {
 	Args    []string
 	Files   []*os.File
 	FirstFD int
+	// Dests[i] is where Files[i] is mounted, or "" when a later mount of
+	// the plan covers that place: the inner stage checks that what it
+	// finds at each one is the file opened here (bubblewrap binds a
+	// descriptor through its path, which a concurrent rename can change).
+	Dests []string
 }
 
 // Close closes the descriptors; call it once bubblewrap has started.
@@ -33,7 +38,7 @@ func (l *Launch) Close() {
 // descriptor, the shared mask file included.
 func (res *Resolved) Launch(firstFD int) (*Launch, error) {
 	l := &Launch{FirstFD: firstFD}
-	for _, o := range res.Ops {
+	for i, o := range res.Ops {
 		if o.Op != OpROBind && o.Op != OpBind {
 			l.Args = append(l.Args, o.args("")...)
 			continue
@@ -45,6 +50,14 @@ func (res *Resolved) Launch(firstFD int) (*Launch, error) {
 		}
 		l.Args = append(l.Args, o.args(strconv.Itoa(firstFD+len(l.Files)))...)
 		l.Files = append(l.Files, f)
+		dest := o.Dest
+		for _, later := range res.Ops[i+1:] {
+			if later.isMount() && within(o.Dest, later.Dest) {
+				dest = "" // covered: not visible at its place
+				break
+			}
+		}
+		l.Dests = append(l.Dests, dest)
 	}
 	return l, nil
 }

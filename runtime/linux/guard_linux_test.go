@@ -30,7 +30,8 @@ func TestCheckGuards(t *testing.T) {
 	sdev, sino := ident(t, match)
 
 	masked := Guard{Path: match, Dev: sdev, Ino: sino, ParentDev: pdev, ParentIno: pino}
-	if err := CheckGuards([]Guard{masked}); err != nil {
+	bound := Guard{Path: d, Dev: pdev, Ino: pino, Bind: true}
+	if err := CheckGuards([]Guard{masked, bound}); err != nil {
 		t.Fatalf("the file is what the guard names: %v", err)
 	}
 	for _, tc := range []struct {
@@ -41,6 +42,7 @@ func TestCheckGuards(t *testing.T) {
 		{"not the mask", Guard{Path: match, Dev: mdev, Ino: mino}, "is not masked"},
 		{"no mount", Guard{Path: d, Mount: true}, "is not masked"},
 		{"missing", Guard{Path: filepath.Join(d, "gone.env"), Dev: mdev, Ino: mino}, "no such file"},
+		{"another bind", Guard{Path: d, Dev: mdev, Ino: mino, Bind: true}, "is not the file or folder the plan bound there"},
 	} {
 		err := CheckGuards([]Guard{masked, tc.g})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -47,11 +47,11 @@ func Inner() int {
 	if err != nil {
 		return fail(ExitSetup, "inner stage: %v", err)
 	}
-	// Before anything else: the deny-glob masks must be where they were
-	// asked for (another sandbox could have moved a folder under one).
+	// Before anything else: every bind and deny-glob mask must be what
+	// the plan made (another sandbox could have moved a folder meanwhile).
 	if err := CheckGuards(spec.Guards); err != nil {
-		return fail(ExitSetup, "a deny-glob mask is not in place: %v (is another sandbox moving folders "+
-			"in this tree?); a matching file could be readable, so nothing ran", err)
+		return fail(ExitSetup, "a mount is not what the plan made: %v (is another sandbox moving folders "+
+			"in this tree?); nothing ran", err)
 	}
 	path, code, err := lookPath(spec)
 	if err != nil {
@@ -322,6 +322,15 @@ func lookPath(s *Spec) (string, int, error) {
 func CheckGuards(gs []Guard) error {
 	for _, g := range gs {
 		var st, pst syscall.Stat_t
+		if g.Bind {
+			if err := syscall.Lstat(g.Path, &st); err != nil {
+				return fmt.Errorf("%s: %v", g.Path, err)
+			}
+			if st.Dev != g.Dev || st.Ino != g.Ino {
+				return fmt.Errorf("%s is not the file or folder the plan bound there", g.Path)
+			}
+			continue
+		}
 		if err := syscall.Lstat(filepath.Dir(g.Path), &pst); err != nil {
 			return fmt.Errorf("the folder of %s: %v", g.Path, err)
 		}
@@ -333,7 +342,7 @@ func CheckGuards(gs []Guard) error {
 		}
 		switch {
 		case g.Ino != 0 && (st.Dev != g.Dev || st.Ino != g.Ino):
-			return fmt.Errorf("%s is not masked", g.Path)
+			return fmt.Errorf("a deny-glob match, %s, is not masked", g.Path)
 		case g.Mount && (st.Mode&syscall.S_IFMT != syscall.S_IFDIR || st.Dev == pst.Dev):
 			return fmt.Errorf("%s is not masked", g.Path)
 		}

@@ -87,6 +87,8 @@ type Guard struct {
 	// identity when the scan read it.
 	ParentDev uint64 `json:"parent_dev,omitempty"`
 	ParentIno uint64 `json:"parent_ino,omitempty"`
+	// Bind says Path is a bind of the plan, Dev and Ino its source's.
+	Bind bool `json:"bind,omitempty"`
 }
 
 // RelaySpec tells the inner stage where the proxy relay listens inside the

@@ -171,12 +171,13 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 		return ExitSetup, false, err
 	}
 	defer closeFiles(l.MountFiles)
-	if l.Spec.Guards, err = globGuards(res, globs); err != nil {
+	gg, err := globGuards(res, globs)
+	l.Spec.Guards = append(l.Spec.Guards, gg...)
+	if err != nil {
 		return ExitSetup, false, fail(ExitSetup, "deny-glob masks: %v", err)
 	}
-	if len(l.Spec.Guards) > 0 {
-		o.logf("deny-glob masks the sandbox checks before the command starts: %d", len(l.Spec.Guards))
-	}
+	o.logf("mounts the sandbox checks before the command starts: %d binds, %d deny-glob masks",
+		len(l.Spec.Guards)-len(gg), len(gg))
 	if len(res.Globs) > 0 {
 		// A deny glob's matches were found before the mounts were made;
 		// if any directory the scan read changed in between, a match may
@@ -334,11 +335,16 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		s.Seccomp, s.Landlock = prog.Bytes(), ll
 		return nil
 	}
+	guards, err := bindGuards(binds)
+	if err != nil {
+		binds.Close()
+		return nil, fail(ExitSetup, "%v", err)
+	}
 	l := &linux.Launch{
 		Broker:  broker,
 		Prepare: prepare,
 		Spec: linux.Spec{Argv: o.Argv, Env: o.Env, Dir: o.Dir,
-			Pins: res.Pins, Verbose: o.Verbose, Broker: broker != nil},
+			Pins: res.Pins, Verbose: o.Verbose, Broker: broker != nil, Guards: guards},
 		NetNamespace: mode != ir.NetFull,
 		// The fresh /proc stays read-only whatever the profile grants: a
 		// writable root must not make /proc/sys (host sysctls) writable.
@@ -347,6 +353,23 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		Stdin:      o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
 	}
 	return l, nil
+}
+
+// bindGuards asks the inner stage to check, at each place a bind of the
+// plan stays visible, that it finds the very file or folder opened for it.
+func bindGuards(l *bwrap.Launch) ([]linux.Guard, error) {
+	var gs []linux.Guard
+	for i, f := range l.Files {
+		if l.Dests[i] == "" {
+			continue
+		}
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+			return nil, fmt.Errorf("checking %s: %v", f.Name(), err)
+		}
+		gs = append(gs, linux.Guard{Path: l.Dests[i], Dev: uint64(st.Dev), Ino: st.Ino, Bind: true})
+	}
+	return gs, nil
 }
 
 // checkUnixSockets refuses an allowlisted unix socket that the sandbox

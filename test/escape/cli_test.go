@@ -114,6 +114,38 @@ func TestDanglingDotDotLinkNotBound(t *testing.T) {
 		hostNot: []string{probe, filepath.Join(e.state, "changed2")}})
 }
 
+// The workspace swapped for a link while a run lasts (a sandbox that may
+// write its parent can do it): when the run ends, permc removes its
+// placeholders only where it made them, never the empty folders of the
+// same name where the link leads.
+func TestPlaceholdersNotRemovedThroughALink(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	ws := filepath.Join(filepath.Dir(e.ws), "bare")
+	e.mkdir(ws) // no .git, .codex or .agents: permc makes placeholders
+	victim := filepath.Join(e.outside, "victim")
+	for _, d := range []string{".agents", ".codex"} {
+		e.mkdir(filepath.Join(victim, d))
+	}
+	e.extra = []string{"-C", ws}
+	done := make(chan result, 1)
+	go func() { done <- e.runArgv(workspaceProfile(e), "sleep", "1") }()
+	time.Sleep(500 * time.Millisecond)
+	if err := os.Rename(ws, ws+".real"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, ws); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	e.extra = nil
+	for _, d := range []string{".agents", ".codex"} {
+		if _, err := os.Stat(filepath.Join(victim, d)); err != nil {
+			t.Errorf("%s removed where the link leads (exit %d):\n%s", d, r.code, r.out)
+		}
+	}
+}
+
 // Settings that change which policy is in effect are shown without -v:
 // the command is not getting the profile the config names.
 func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {

@@ -275,7 +275,7 @@ func TestGlobCacheOutOfDate(t *testing.T) {
 		t.Errorf("the sandbox was planned %d times, want 2 (once from the cache, once after a fresh scan):\n%s", n, r.out)
 	}
 	r = e.run(prof, "cat a/b/added.env; echo done")
-	e.expect(r, expectation{code: 0, has: []string{"done", "checks before the command starts: 3\n"},
+	e.expect(r, expectation{code: 0, has: []string{"done", "3 deny-glob masks\n"},
 		hasNot: []string{marker, "out of date"}})
 
 	gone := filepath.Join(e.ws, "a", "b", "added.env")
