@@ -3,8 +3,6 @@
 package run
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,19 +14,25 @@ import (
 	"github.com/permc/permc/backend/bwrap"
 )
 
-// placeholderSet guards the placeholders of one workspace across runs:
-// they are created under a per-workspace lock, removed only by the last
-// live run using them, and leftovers of a crashed run are cleaned at the
-// next start. Removing a placeholder from the host would detach the mask
-// inside a running sandbox, so one run must never remove another's.
+// placeholderSet guards placeholders across runs: they are created under
+// a lock, removed only by the last live run, and leftovers of a crashed
+// run are cleaned at the next start. Removing a placeholder from the host
+// would detach the mask inside a running sandbox, so one run must never
+// remove another's.
+//
+// There is one set per state directory, not one per workspace: runs
+// started in different workspaces can share a folder that holds
+// placeholders (a workspace root that both profiles list, a writable root
+// with a read-only path inside), and a count per workspace let the last
+// run of one remove what a run of another still had mounted. So parallel
+// runs of one user take turns planning their mounts.
 type placeholderSet struct {
-	dir  string // state/placeholders/<hash of the workspace>
+	dir  string // state/placeholders/all
 	lock *os.File
 }
 
-func openPlaceholderSet(state, workspace string) (*placeholderSet, error) {
-	sum := sha256.Sum256([]byte(workspace))
-	s := &placeholderSet{dir: filepath.Join(state, "placeholders", hex.EncodeToString(sum[:8]))}
+func openPlaceholderSet(state string) (*placeholderSet, error) {
+	s := &placeholderSet{dir: filepath.Join(state, "placeholders", "all")}
 	if err := s.open(); err != nil {
 		return nil, err
 	}

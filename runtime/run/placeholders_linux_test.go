@@ -18,11 +18,11 @@ func none() ([]bwrap.Placeholder, error) { return nil, nil }
 // suite's parallel runs.)
 func TestPlaceholderSetRemovedByTheLastRun(t *testing.T) {
 	state := t.TempDir()
-	c, err := openPlaceholderSet(state, "/ws")
+	c, err := openPlaceholderSet(state)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := openPlaceholderSet(state, "/ws")
+	d, _ := openPlaceholderSet(state)
 	if err := c.acquire(none); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestPlaceholderSetLockSurvivesRemoval(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 50 {
-				s, err := openPlaceholderSet(state, "/ws")
+				s, err := openPlaceholderSet(state)
 				if err != nil {
 					t.Error(err)
 					return

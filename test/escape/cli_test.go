@@ -146,6 +146,31 @@ func TestPlaceholdersNotRemovedThroughALink(t *testing.T) {
 	}
 }
 
+// Two runs started in different workspaces that share a workspace root
+// without .git: each has a read-only .git placeholder mounted there. The
+// first run ending must not remove it while the second still relies on
+// it, or .git/hooks becomes writable in the second.
+func TestSharedRootPlaceholderOutlivesTheFirstRun(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	base := filepath.Dir(e.ws)
+	shared, wsA, wsB := filepath.Join(base, "shared"), filepath.Join(base, "wsA"), filepath.Join(base, "wsB")
+	for _, d := range []string{shared, wsA, wsB} {
+		e.mkdir(d)
+	}
+	prof := workspaceProfile(e)
+	a, b := *e, *e
+	a.extra = []string{"-C", wsA, "--workspace-root", shared}
+	b.extra = []string{"-C", wsB, "--workspace-root", shared}
+	first := make(chan result, 1)
+	go func() { first <- a.runArgv(prof, "sleep", "1") }()
+	time.Sleep(400 * time.Millisecond)
+	hooks := filepath.Join(shared, ".git", "hooks")
+	r := b.run(prof, "sleep 1.5; mkdir -p "+hooks+" 2>&1; echo done")
+	<-first
+	b.expect(r, expectation{code: 0, has: []string{"done"}, hostNot: []string{hooks}})
+}
+
 // Settings that change which policy is in effect are shown without -v:
 // the command is not getting the profile the config names.
 func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
