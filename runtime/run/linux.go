@@ -49,15 +49,15 @@ func runSandboxed(o *Options) (int, error) {
 			"where it would start; grant it (for instance \":workspace_roots\" = { \".\" = \"read\" }) "+
 			"or start elsewhere with -C", o.Policy.Name, o.Dir)
 	}
+	// The root-only secrets are looked for while the checks below run:
+	// the walk depends only on the binding.
+	secrets := startRootSecrets(o.Policy, b)
 	if interp := <-selfInterp; interp != "" && !ir.Decide(o.Policy, ir.Linux, b, interp).Read {
 		return ExitSetup, fail(ExitSetup, "this permc is linked dynamically (built with cgo), and profile %s "+
 			"does not let the sandbox read its loader %s, which the sandbox's first stage needs: "+
 			"build permc static (CGO_ENABLED=0, as make build does) or grant \":minimal\" = \"read\"",
 			o.Policy.Name, interp)
 	}
-	// The root-only secrets are looked for while the checks below run:
-	// the walk depends only on the binding.
-	secrets := startRootSecrets(o.Policy, b)
 	outside := append([]string{self, invokedAs(), linux.Bwrap, o.StateDir}, <-loaded...)
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
