@@ -3,12 +3,12 @@
 package run
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -29,6 +29,12 @@ import (
 type placeholderSet struct {
 	dir  string // state/placeholders/all
 	lock *os.File
+	// run is this run's record, runs/<pid>-<random>, which it holds an
+	// exclusive flock on while it lives: a run is alive while its record
+	// cannot be locked. (A pid means nothing in another pid namespace,
+	// where a container sharing the state directory runs, and pids are
+	// reused; a lock held on a shared file is seen from everywhere.)
+	run *os.File
 }
 
 func openPlaceholderSet(state string) (*placeholderSet, error) {
@@ -117,8 +123,29 @@ func (s *placeholderSet) acquire(plan func() ([]bwrap.Placeholder, error)) error
 		if err := os.MkdirAll(filepath.Join(s.dir, "runs"), 0o700); err != nil {
 			return err
 		}
-		return os.WriteFile(s.runFile(os.Getpid()), nil, 0o600)
+		return s.register()
 	})
+}
+
+// register makes this run's record and locks it for as long as the run
+// lives.
+func (s *placeholderSet) register() error {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return err
+	}
+	name := filepath.Join(s.dir, "runs", fmt.Sprintf("%d-%x", os.Getpid(), id))
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	s.run = f
+	return nil
 }
 
 // release unregisters this run; the last one removes the placeholders.
@@ -130,7 +157,11 @@ func (s *placeholderSet) release() {
 // unregister is release that keeps the set usable: acquire may follow.
 func (s *placeholderSet) unregister() {
 	s.locked(func() error {
-		os.Remove(s.runFile(os.Getpid()))
+		if s.run != nil {
+			os.Remove(s.run.Name())
+			s.run.Close()
+			s.run = nil
+		}
 		if len(s.liveRuns()) == 0 {
 			s.cleanLeftovers()
 			s.removeIfUnused()
@@ -139,25 +170,27 @@ func (s *placeholderSet) unregister() {
 	})
 }
 
-func (s *placeholderSet) runFile(pid int) string {
-	return filepath.Join(s.dir, "runs", strconv.Itoa(pid))
-}
-
-// liveRuns lists the pids of registered runs still alive, dropping the
-// records of dead ones.
-func (s *placeholderSet) liveRuns() []int {
+// liveRuns lists the records of other runs still alive (their lock is
+// held), removing those of runs that ended without removing theirs.
+func (s *placeholderSet) liveRuns() []string {
 	ents, _ := os.ReadDir(filepath.Join(s.dir, "runs"))
-	var live []int
+	var live []string
 	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
+		name := filepath.Join(s.dir, "runs", e.Name())
+		if s.run != nil && name == s.run.Name() {
+			live = append(live, name)
+			continue
+		}
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {
 			continue
 		}
-		if pid != os.Getpid() && syscall.Kill(pid, 0) == syscall.ESRCH {
-			os.Remove(s.runFile(pid))
-			continue
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.Remove(name) // its run ended: nothing holds it
+		} else {
+			live = append(live, name)
 		}
-		live = append(live, pid)
+		f.Close()
 	}
 	return live
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -33,7 +34,7 @@ func TestPlaceholderSetRemovedByTheLastRun(t *testing.T) {
 	if err := d.acquire(none); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(d.runFile(os.Getpid())); err != nil {
+	if _, err := os.Stat(d.run.Name()); err != nil {
 		t.Fatalf("a set opened before the removal did not register: %v", err)
 	}
 	d.release()
@@ -79,5 +80,49 @@ func TestPlaceholderSetLockSurvivesRemoval(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(state, "placeholders")); len(ents) != 0 {
 		t.Errorf("left behind: %v", ents)
+	}
+}
+
+// A run is alive while its record is locked, whatever its pid says: a run
+// in another pid namespace (a container sharing the state directory) has
+// a pid this one cannot see. Its placeholders stay until it ends; a
+// record nobody holds is a run that ended, and is dropped.
+func TestPlaceholderSetRunsAliveByLock(t *testing.T) {
+	state := t.TempDir()
+	a, err := openPlaceholderSet(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold := filepath.Join(state, "placeholders", "all", "placeholder")
+	err = a.acquire(func() ([]bwrap.Placeholder, error) {
+		return []bwrap.Placeholder{{Path: hold}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other namespace's run: pid 999999 means nothing here, and its
+	// lock is held by a descriptor of its own.
+	other := filepath.Join(state, "placeholders", "all", "runs", "999999-0123456789abcdef")
+	f, err := os.OpenFile(other, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	a.release()
+	if _, err := os.Stat(hold); err != nil {
+		t.Fatalf("the placeholder went while another run held its record: %v", err)
+	}
+	// That run ends without removing its record: the next last run
+	// cleans up.
+	f.Close()
+	b, _ := openPlaceholderSet(state)
+	if err := b.acquire(none); err != nil {
+		t.Fatal(err)
+	}
+	b.release()
+	if _, err := os.Stat(hold); !os.IsNotExist(err) {
+		t.Errorf("placeholder left after every run ended: %v", err)
 	}
 }
