@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/permc/permc/backend/bwrap"
 )
@@ -68,10 +69,14 @@ func (s *placeholderSet) open() error {
 // folder, lock file included, while it holds the lock: a run that was
 // waiting then holds a lock on a file no longer there, sees it, and
 // starts over with a fresh folder.
+//
+// The lock is waited for at most lockWait: in the Landlock-only mode the
+// state directory stays readable, and a sandboxed command could hold the
+// lock to stall every other run of the user.
 func (s *placeholderSet) locked(f func() error) error {
 	for {
 		fd := int(s.lock.Fd())
-		if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+		if err := flockWait(fd, lockWait); err != nil {
 			return err
 		}
 		var held, named syscall.Stat_t
@@ -87,6 +92,32 @@ func (s *placeholderSet) locked(f func() error) error {
 	}
 	defer syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 	return f()
+}
+
+// lockWait bounds the wait for the placeholder lock; runs hold it for
+// the planning of their mounts, a deny-glob scan at most.
+var lockWait = time.Minute
+
+var errLockHeld = errors.New("the placeholder lock of permc's state directory has been held for too long " +
+	"(a command in a Landlock-only sandbox of this user can hold it); nothing ran")
+
+// flockWait takes an exclusive flock on fd, trying again until wait has
+// passed.
+func flockWait(fd int, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if err != syscall.EWOULDBLOCK && err != syscall.EINTR {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return errLockHeld
+		}
+		time.Sleep(delay)
+	}
 }
 
 // removeIfUnused removes the set's folder when no run is registered and

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/permc/permc/backend/bwrap"
 )
@@ -125,4 +126,33 @@ func TestPlaceholderSetRunsAliveByLock(t *testing.T) {
 	if _, err := os.Stat(hold); !os.IsNotExist(err) {
 		t.Errorf("placeholder left after every run ended: %v", err)
 	}
+}
+
+// A lock held by someone else (a command in a Landlock-only sandbox can
+// open the state directory) is waited for only so long: the run is
+// refused, not stalled.
+func TestPlaceholderLockWaitIsBounded(t *testing.T) {
+	state := t.TempDir()
+	s, err := openPlaceholderSet(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(s.dir, "lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	defer func(w time.Duration) { lockWait = w }(lockWait)
+	lockWait = 50 * time.Millisecond
+	if err := s.acquire(none); err != errLockHeld {
+		t.Fatalf("acquire under a held lock: %v", err)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if err := s.acquire(none); err != nil {
+		t.Fatalf("after the lock was let go: %v", err)
+	}
+	s.release()
 }
