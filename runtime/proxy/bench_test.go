@@ -28,33 +28,12 @@ func benchProxy(b *testing.B) string {
 	return l.Addr().String()
 }
 
-// serveLoop accepts on 127.0.0.1 and runs f per connection.
-func serveLoop(b *testing.B, f func(net.Conn)) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				f(c)
-			}()
-		}
-	}()
-	return l.Addr().String()
-}
 
 // BenchmarkConnectThroughput is single-stream download throughput on
 // loopback: direct, and through a CONNECT tunnel of the proxy.
 func BenchmarkConnectThroughput(b *testing.B) {
 	chunk := make([]byte, 1<<20)
-	src := serveLoop(b, func(c net.Conn) {
+	src := serveLoop(b, "127.0.0.1", func(c net.Conn) {
 		for {
 			if _, err := c.Write(chunk); err != nil {
 				return
@@ -89,7 +68,7 @@ func BenchmarkConnectThroughput(b *testing.B) {
 // destination: direct, and through a CONNECT tunnel (dial the proxy,
 // CONNECT, reply, first byte). It reports p50 and p99.
 func BenchmarkConnectSetup(b *testing.B) {
-	dst := serveLoop(b, func(c net.Conn) { c.Write([]byte{'!'}) })
+	dst := serveLoop(b, "127.0.0.1", func(c net.Conn) { c.Write([]byte{'!'}) })
 	proxy := benchProxy(b)
 	connect := []byte("CONNECT " + dst + " HTTP/1.1\r\nHost: " + dst + "\r\n\r\n")
 	// firstByte reads until the destination's greeting, as a client

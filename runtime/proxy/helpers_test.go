@@ -357,3 +357,27 @@ func testNetwork(t testing.TB, specs ...string) driver.Network {
 	return driver.Network{Mode: ir.NetProxied, Domains: rules(t, specs...), Proxy: &driver.ProxySettings{
 		HTTP: "http://127.0.0.1:3128", SOCKS5: "http://127.0.0.1:8081", AllowUpstreamProxy: true}}
 }
+
+// serveLoop accepts on ip (any port) until the test ends, running f on
+// each connection in a goroutine of its own and closing it after; it
+// returns the listener's address.
+func serveLoop(tb testing.TB, ip string, f func(net.Conn)) string {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				f(c)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}

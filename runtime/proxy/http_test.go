@@ -501,30 +501,13 @@ func tunnelTo(proxy, target string) (net.Conn, error) {
 
 // echoServer echoes every connection on a loopback address.
 type echoServer struct {
-	l    net.Listener
 	port string
 }
 
 func newEcho(t testing.TB, ip string) *echoServer {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				io.Copy(c, c)
-			}()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return &echoServer{l: l, port: port}
+	addr := serveLoop(t, ip, func(c net.Conn) { io.Copy(c, c) })
+	_, port, _ := net.SplitHostPort(addr)
+	return &echoServer{port: port}
 }
 
 // TestUpstreamProxy: with an upstream in the environment, allowed
@@ -654,29 +637,15 @@ func TestQuietByDefault(t *testing.T) {
 // IdleTimeout, after which the client gets a 504 and the origin
 // connection is closed; a client that left meanwhile holds nothing.
 func TestSilentOrigin(t *testing.T) {
-	l, err := net.Listen("tcp", netip.AddrPortFrom(originAddr, 0).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
 	closed := make(chan time.Time, 8)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				io.Copy(io.Discard, c) // until the proxy closes it
-				closed <- time.Now()
-				c.Close()
-			}()
-		}
-	}()
+	addr := serveLoop(t, originAddr.String(), func(c net.Conn) {
+		io.Copy(io.Discard, c) // until the proxy closes it
+		closed <- time.Now()
+	})
 	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}, opts: func(o *Options) {
 		o.IdleTimeout = 300 * time.Millisecond
 	}})
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_, port, _ := net.SplitHostPort(addr)
 	req := rawGet("http://allowed.test:"+port+"/", "allowed.test:"+port)
 
 	start := time.Now()
