@@ -207,19 +207,7 @@ var processCases = []escapeCase{
 	{"root-only-file-in-a-folder-reopened-below-a-denied-one", func(e *env) string {
 		return restrictedProfile(e) + fmt.Sprintf("\n[permissions.p.filesystem.%q]\n\".\" = \"read\"\n", reopenedDir(e))
 	},
-		func(e *env) {
-			layout(e)
-			d := reopenedDir(e)
-			if err := os.MkdirAll(d, 0o755); err != nil {
-				e.t.Fatal(err)
-			}
-			e.t.Cleanup(func() { os.RemoveAll(d) })
-			os.WriteFile(filepath.Join(d, "secret"), []byte(marker), 0o600)
-			os.WriteFile(filepath.Join(d, "public"), []byte("public"), 0o644)
-		},
-		func(e *env) string {
-			return "cat " + filepath.Join(reopenedDir(e), "public") + "; cat " + filepath.Join(reopenedDir(e), "secret")
-		},
+		secretPair(reopenedDir), readPair(reopenedDir),
 		func(*env) expectation {
 			return expectation{code: -1, has: []string{"public"}, hasNot: []string{marker}}
 		}},
