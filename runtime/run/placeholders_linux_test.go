@@ -104,13 +104,7 @@ func TestPlaceholderSetRunsAliveByLock(t *testing.T) {
 	// The other namespace's run: pid 999999 means nothing here, and its
 	// lock is held by a descriptor of its own.
 	other := filepath.Join(state, "placeholders", "all", "runs", "999999-0123456789abcdef")
-	f, err := os.OpenFile(other, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		t.Fatal(err)
-	}
+	f := holdLock(t, other)
 	a.release()
 	if _, err := os.Stat(hold); err != nil {
 		t.Fatalf("the placeholder went while another run held its record: %v", err)
@@ -137,14 +131,8 @@ func TestPlaceholderLockWaitIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(s.dir, "lock"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := holdLock(t, filepath.Join(s.dir, "lock"))
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
 	defer func(w time.Duration) { lockWait = w }(lockWait)
 	lockWait = 50 * time.Millisecond
 	if err := s.acquire(none); err != errLockHeld {
@@ -155,4 +143,18 @@ func TestPlaceholderLockWaitIsBounded(t *testing.T) {
 		t.Fatalf("after the lock was let go: %v", err)
 	}
 	s.release()
+}
+
+// holdLock opens (creating) path and takes an exclusive flock on it, as
+// another process would: the lock lasts until the file is closed.
+func holdLock(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
