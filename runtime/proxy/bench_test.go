@@ -28,7 +28,6 @@ func benchProxy(b *testing.B) string {
 	return l.Addr().String()
 }
 
-
 // BenchmarkConnectThroughput is single-stream download throughput on
 // loopback: direct, and through a CONNECT tunnel of the proxy.
 func BenchmarkConnectThroughput(b *testing.B) {
