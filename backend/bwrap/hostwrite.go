@@ -16,9 +16,6 @@ func (res *Resolved) WritableFromInside(p string) (string, bool) {
 			continue
 		}
 		inside := joinPath(o.Dest, p[len(o.Src):])
-		if o.Src == "/" {
-			inside = joinPath(o.Dest, p[1:])
-		}
 		if res.writableAt(inside) {
 			return inside, true
 		}

@@ -29,4 +29,9 @@ func TestWritableFromInside(t *testing.T) {
 			t.Errorf("%s: %q %v, want %q %v", c.path, at, ok, c.at, c.ok)
 		}
 	}
+	// The root itself bound read-write (a fully writable profile).
+	root := &Resolved{Ops: []Op{{Op: OpBind, Src: "/", Dest: "/"}}}
+	if at, ok := root.WritableFromInside("/usr/bin/bwrap"); !ok || at != "/usr/bin/bwrap" {
+		t.Errorf("under a read-write root: %q %v", at, ok)
+	}
 }
