@@ -43,6 +43,9 @@ type Result struct {
 	// Requirements are the managed requirements that applied, if any.
 	Requirements *ir.Requirements
 	Diags        diag.List
+	// Undefined is the diagnostic saying that --profile names a profile
+	// that no layer defines and that is not a built-in; nil otherwise.
+	Undefined *diag.Diagnostic
 }
 
 // Policy returns the policy called name, or nil.
@@ -74,6 +77,7 @@ type state struct {
 	policies    map[string]*ir.Policy
 	legacy      *legacySetting
 	selected    string
+	undefined   *diag.Diagnostic // --profile's name is defined nowhere
 	source      ir.Source
 }
 
@@ -119,7 +123,8 @@ func Run(cfg *ir.Config, o Options) *Result {
 			break
 		}
 	}
-	res := &Result{Selected: s.selected, Source: s.source, Requirements: cfg.Requirements, Diags: s.diags}
+	res := &Result{Selected: s.selected, Source: s.source, Requirements: cfg.Requirements, Diags: s.diags,
+		Undefined: s.undefined}
 	for _, p := range s.policies {
 		res.Policies = append(res.Policies, p)
 	}

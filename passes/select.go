@@ -34,12 +34,17 @@ func selectProfile(s *state) {
 			d := s.diags.Errorf(pos, diag.UnknownProfile,
 				"%s names %q, which is neither a defined profile nor a built-in", what, name)
 			d.Message += s.suggestProfile(name)
+			if pos == cmdline {
+				c := *d
+				s.undefined = &c
+			}
 		}
 		return // a defined profile that failed to resolve was reported already
 	}
 	if req != nil && req.AllowedPermissionProfiles != nil && !req.AllowedPermissionProfiles.Has(name) {
 		d := s.diags.Errorf(pos, diag.NotAllowed,
-			"profile %q is not allowed by managed requirements (allowed: %s)", name, listValues(req.AllowedPermissionProfiles))
+			"profile %q is not allowed by managed requirements (allowed: %s)",
+			name, listValues(req.AllowedPermissionProfiles))
 		d.Related = append(d.Related, diag.Related{Pos: req.AllowedPermissionProfiles.KeyPos,
 			Message: "allowed_permission_profiles is set here"})
 		return
@@ -51,7 +56,8 @@ func selectProfile(s *state) {
 		req.AllowedSandboxModes != nil && !req.AllowedSandboxModes.Has(SandboxFullAccess) {
 		d := s.diags.Errorf(pos, diag.NotAllowed,
 			"profile %s is not allowed: managed requirements do not allow sandbox_mode %q (allowed: %s), "+
-				"and permc holds the unrestricted profile to that too", name, SandboxFullAccess, listValues(req.AllowedSandboxModes))
+				"and permc holds the unrestricted profile to that too",
+			name, SandboxFullAccess, listValues(req.AllowedSandboxModes))
 		d.Related = append(d.Related, diag.Related{Pos: req.AllowedSandboxModes.KeyPos,
 			Message: "allowed_sandbox_modes is set here"})
 		return
@@ -111,7 +117,8 @@ func (s *state) checkSandboxMode(req *ir.Requirements) {
 		return
 	}
 	d := s.diags.Errorf(s.legacy.pos, diag.NotAllowed,
-		"sandbox_mode %q is not allowed by managed requirements (allowed: %s)", s.legacy.mode, listValues(req.AllowedSandboxModes))
+		"sandbox_mode %q is not allowed by managed requirements (allowed: %s)",
+		s.legacy.mode, listValues(req.AllowedSandboxModes))
 	d.Related = append(d.Related, diag.Related{Pos: req.AllowedSandboxModes.KeyPos,
 		Message: "allowed_sandbox_modes is set here"})
 	s.selected = ""

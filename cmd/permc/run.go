@@ -42,7 +42,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	// Flags that would go unheeded are refused: the command must not run
 	// under something other than what was asked for.
 	if *expect != "" && *artifact == "" {
-		fmt.Fprintln(stderr, "permc run: --expect-sha256 pins an --artifact folder's manifest; give --artifact too; nothing ran")
+		fmt.Fprintln(stderr, "permc run: --expect-sha256 pins an --artifact folder's manifest; "+
+			"give --artifact too; nothing ran")
 		return run.ExitSetup
 	}
 	if *artifact != "" && c.sandbox != "" {
@@ -252,14 +253,11 @@ func (c *common) holdToMachine(art *ir.Policy) error {
 		m.profile, m.sandbox = "", mode
 	}
 	res, diags := m.load()
-	undefined := false
+	undefined := res != nil && res.Undefined != nil
 	var errs diag.List
 	for _, d := range diags.Errors() {
-		// The selection's own error, at the flag (a file's diagnostics
-		// have a line): the machine has no profile of that name.
-		if d.Code == diag.UnknownProfile && d.Pos == (diag.Pos{File: "<command line>"}) &&
-			strings.HasPrefix(d.Message, "--profile names") {
-			undefined = true // the machine has no profile of that name
+		// The selection's own error: the machine has no profile of that name.
+		if u := res.Undefined; undefined && d.Pos == u.Pos && d.Code == u.Code && d.Message == u.Message {
 			continue
 		}
 		errs = append(errs, d)
@@ -273,7 +271,8 @@ func (c *common) holdToMachine(art *ir.Policy) error {
 		here = nil // the older settings do not apply here (a managed allowlist overrides them)
 	}
 	if here == nil {
-		if req := res.Requirements; req != nil && (req.AllowedPermissionProfiles != nil || req.AllowedSandboxModes != nil) {
+		req := res.Requirements
+		if req != nil && (req.AllowedPermissionProfiles != nil || req.AllowedSandboxModes != nil) {
 			return fmt.Errorf("profile %q is not defined on this machine, whose managed requirements allow "+
 				"only what it can compile and compare", art.Name)
 		}
