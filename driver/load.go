@@ -73,7 +73,8 @@ func LoadFolder(dir string) (*Folder, error) {
 	// No profile a config defines can be unrestricted (none may extend
 	// :danger-full-access): a folder that says so under another name was
 	// edited, whatever its hashes say.
-	if pol.Unrestricted && pol.Name != passes.DangerFullAccess && pol.Name != passes.LegacyName(passes.SandboxFullAccess) {
+	fullAccess := pol.Name == passes.DangerFullAccess || pol.Name == passes.LegacyName(passes.SandboxFullAccess)
+	if pol.Unrestricted && !fullAccess {
 		return nil, fmt.Errorf("artifact %s: profile %q says it is unrestricted; only %s and %s are",
 			dir, pol.Name, passes.DangerFullAccess, passes.LegacyName(passes.SandboxFullAccess))
 	}

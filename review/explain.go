@@ -178,7 +178,8 @@ func globNotes(p *ir.Policy, t ir.Target, b ir.Binding, path string, d ir.Decisi
 			return nil
 		}
 		return []string{fmt.Sprintf("the deny glob %s at %s matches this path, but it does not exist now: "+
-			"on %s deny globs cover only files present when the sandbox starts", Describe(*all.By.Rule), at(all.By.Origin), t)}
+			"on %s deny globs cover only files present when the sandbox starts",
+			Describe(*all.By.Rule), at(all.By.Origin), t)}
 	}
 	max := p.FS.GlobScanMaxDepth
 	if max <= 0 {

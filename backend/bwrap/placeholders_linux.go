@@ -86,7 +86,10 @@ func RemovePlaceholders(ps []Placeholder) error {
 		if unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
 			st.Mode&unix.S_IFMT == unix.S_IFDIR && uint64(st.Dev) == p.Dev && st.Ino == p.Ino {
 			err = unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR)
-			if err != nil && !errors.Is(err, unix.ENOTEMPTY) && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.ENOENT) {
+			if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOENT) {
+				err = nil // it holds what a command put there, or is gone already
+			}
+			if err != nil {
 				errs = append(errs, fmt.Errorf("removing placeholder %s: %w", p.Path, err))
 			}
 		}

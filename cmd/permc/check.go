@@ -136,9 +136,9 @@ func (c *common) writableInputs(p *ir.Policy) diag.List {
 		}
 		for _, name := range run.Names(abs) {
 			if writable(name) {
-				ds.Warnf(diag.Pos{File: f}, diag.Load, "permc run will refuse this file here: %s would be writable "+
-					"inside a sandbox of profile %s, which could change the next run's policy; move it out of every writable root",
-					name, p.Name)
+				ds.Warnf(diag.Pos{File: f}, diag.Load, "permc run will refuse this file here: %s would be "+
+					"writable inside a sandbox of profile %s, which could change the next run's policy; "+
+					"move it out of every writable root", name, p.Name)
 				break
 			}
 		}

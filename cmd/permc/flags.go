@@ -73,7 +73,8 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	}
 	fs.StringVar(&c.format, "format", "text", "output format")
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
-	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, $CODEX_HOME/config.toml and the machine's requirements (run and proxy always read the requirements)")
+	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, "+
+		"$CODEX_HOME/config.toml and the machine's requirements (run and proxy always read the requirements)")
 	fs.BoolVar(&c.verbose, "v", false, "verbose")
 }
 

@@ -217,7 +217,8 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 func openFolder(dir string, known map[string]bool) string {
 	var seen []string
 	for d := filepath.Clean(dir); !known[d]; d = filepath.Dir(d) {
-		if fi, err := os.Lstat(d); err == nil && fi.IsDir() && fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
+		fi, err := os.Lstat(d)
+		if err == nil && fi.IsDir() && fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
 			return d
 		}
 		seen = append(seen, d)
