@@ -28,6 +28,10 @@ type Launch struct {
 	// gets its Spec; when it fails, the sandbox is killed and Run returns
 	// ExitSetup with its error.
 	Mounted func() error
+	// Started, when set, runs once the inner stage has handed over to
+	// the command (or failed to), while the command runs: work that must
+	// not compete with the sandbox's start waits for it.
+	Started func()
 	// Broker, when set, serves the filter's connect calls; Spec.Broker
 	// must be set with it.
 	Broker *Broker

@@ -159,12 +159,21 @@ func (l *Launch) Run() (int, error) {
 		}
 	}
 	statusc := make(chan Status, 1)
-	go func() { statusc <- ReadStatus(rest) }()
+	go func() { statusc <- l.started(ReadStatus(rest)) }()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	werr := forward(cmd.Process, sigs, pidc, done)
 	st := <-statusc
 	return l.outcome(werr, st)
+}
+
+// started calls Started, if set, once the status pipe has said all it
+// will: the inner stage has execed the command or failed.
+func (l *Launch) started(st Status) Status {
+	if l.Started != nil {
+		l.Started()
+	}
+	return st
 }
 
 // runDirect is Run for the Landlock-only mode: permc starts itself as the
@@ -214,7 +223,7 @@ func (l *Launch) runDirect() (int, error) {
 	spec, _ := json.Marshal(&l.Spec)
 	go writeAndClose(p.specW, spec)
 	statusc := make(chan Status, 1)
-	go func() { statusc <- ReadStatus(p.statusR) }()
+	go func() { statusc <- l.started(ReadStatus(p.statusR)) }()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	werr := forward(cmd.Process, sigs, nil, done)

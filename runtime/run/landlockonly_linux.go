@@ -186,6 +186,7 @@ func (o *Options) runLandlockOnly(c *landlockOnlyCause) (int, error) {
 			Direct: true, Verbose: o.Verbose},
 		Direct: true,
 		Stdin:  o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr,
+		Started: o.restoreGC,
 	}
 	code, rerr := l.Run()
 	if rerr != nil && code >= ExitSetup && code <= ExitNotFound {

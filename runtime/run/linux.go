@@ -23,6 +23,8 @@ import (
 // runSandboxed runs the command under bubblewrap, or in the Landlock-only
 // mode where bubblewrap cannot run.
 func runSandboxed(o *Options) (int, error) {
+	o.restoreGC = quietGC()
+	defer o.restoreGC()
 	if o.NoBwrap {
 		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
 	}
@@ -104,9 +106,16 @@ func globGuards(res *bwrap.Resolved, c *globCache) ([]linux.Guard, error) {
 	if len(ops) == 0 {
 		return nil, nil
 	}
+	// Only the folders holding a mask are looked up: the scans may have
+	// read tens of thousands.
 	stamps := map[string]*dirStamp{}
+	for _, op := range ops {
+		stamps[filepath.Dir(op.Dest)] = nil
+	}
 	for i := range c.used {
-		stamps[c.used[i].Path] = &c.used[i]
+		if _, ok := stamps[c.used[i].Path]; ok {
+			stamps[c.used[i].Path] = &c.used[i]
+		}
 	}
 	out := make([]linux.Guard, 0, len(ops))
 	for _, op := range ops {
@@ -165,6 +174,7 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 	if err != nil {
 		return ExitSetup, false, err
 	}
+	l.Started = o.restoreGC
 	// The plan's sources are open now, each the one Resolve examined.
 	if err := o.checkPlanGuarded(res); err != nil {
 		closeFiles(l.MountFiles)

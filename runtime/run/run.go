@@ -56,6 +56,9 @@ type Options struct {
 	// guarded are the real paths checkSelfProtection found out of the
 	// sandbox's reach; the resolved mount plan is held to them again.
 	guarded []string
+	// restoreGC turns garbage collection back on once the command has
+	// started (quietGC); nil outside a sandboxed start.
+	restoreGC func()
 }
 
 // Run runs the command as o describes and returns its exit status, or an
