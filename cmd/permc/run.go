@@ -122,21 +122,19 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	// under run) is said.
 	if t, ok := hostTarget(); ok && !pol.Unrestricted {
 		ed := passes.Enforceability(pol, t)
-		if !c.verbose {
-			// Only what is turned away; the standing notes (deny globs
-			// are snapshots) are check's, or -v's. So is SOCKS5 UDP left
-			// at its default: a profile that never asked for it would
-			// warn on every run.
-			_, udpSet := pol.Net.Origins["enable_socks5_udp"]
-			var warns diag.List
-			for _, d := range ed {
-				if d.Severity != diag.Error && d.Code == diag.Unenforceable &&
-					(udpSet || !strings.Contains(d.Message, passes.SOCKS5UDPFeature)) {
-					warns = append(warns, d)
-				}
+		// Without -v, only what is turned away; the standing notes (deny
+		// globs are snapshots) are check's, or -v's. So is SOCKS5 UDP
+		// left at its default: a profile that never asked for it would
+		// warn on every run.
+		_, udpSet := pol.Net.Origins["enable_socks5_udp"]
+		var warns diag.List
+		for _, d := range ed {
+			if d.Severity != diag.Error && (c.verbose || d.Code == diag.Unenforceable &&
+				(udpSet || !strings.Contains(d.Message, passes.SOCKS5UDPFeature))) {
+				warns = append(warns, d)
 			}
-			c.printDiags(stderr, warns)
 		}
+		c.printDiags(stderr, warns)
 		if errs := ed.Errors(); len(errs) > 0 {
 			c.printDiags(stderr, errs)
 			fmt.Fprintf(stderr, "permc run: profile %q cannot be enforced on %s; nothing ran\n", pol.Name, t)

@@ -195,6 +195,9 @@ func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
 	// SOCKS5 UDP left at its default is not worth a warning on every run.
 	prof = strings.Replace(prof, "enable_socks5_udp = true\n", "", 1)
 	e.expect(e.run(prof, "true"), expectation{code: 0, hasNot: []string{"unenforceable", "SOCKS5"}})
+	// -v shows every note on what Linux turns away, that one included.
+	e.extra = []string{"-v"}
+	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"warning[unenforceable] (linux)", "SOCKS5"}})
 }
 
 // What Linux cannot enforce is refused before anything is set up, at the
