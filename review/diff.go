@@ -2,7 +2,9 @@ package review
 
 import (
 	"path"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/permc/permc/ir"
@@ -54,10 +56,26 @@ type ProfileDiff struct {
 	Network     []SettingChange `json:"network,omitempty"`
 	Hosts       []HostChange    `json:"hosts,omitempty"`
 	Sockets     []SocketChange  `json:"unix_sockets,omitempty"`
+	// Build lists build options that change what a folder's artifacts
+	// grant beyond its policy (--windows-tool-folders).
+	Build []SettingChange `json:"build,omitempty"`
 }
 
 func (d *ProfileDiff) empty() bool {
-	return len(d.Paths)+len(d.Network)+len(d.Hosts)+len(d.Sockets) == 0
+	return len(d.Paths)+len(d.Network)+len(d.Hosts)+len(d.Sockets)+len(d.Build) == 0
+}
+
+// buildChanges adds to d what the build options change on top of the
+// policies: --windows-tool-folders grants the sandbox read and execute on
+// per-user tool folders in the Windows artifacts.
+func buildChanges(d *ProfileDiff, old, new bool, targets []ir.Target) {
+	if old == new || !slices.Contains(targets, ir.Windows) {
+		return
+	}
+	c := SettingChange{Setting: "--windows-tool-folders", From: strconv.FormatBool(old), To: strconv.FormatBool(new),
+		Widens: new}
+	d.Build = append(d.Build, c)
+	d.Widened = d.Widened || c.Widens
 }
 
 // PathChange is a path whose access differs, on some targets.
@@ -110,6 +128,7 @@ func Diff(old, new *Side, o Options) *Report {
 			r.add(ProfileDiff{Name: n, Status: Removed})
 		default:
 			d := Compare(a, b, o.Targets)
+			buildChanges(d, old.ToolFolders[n], new.ToolFolders[n], o.Targets)
 			if d.empty() {
 				r.Unchanged = append(r.Unchanged, n)
 				continue
@@ -122,6 +141,7 @@ func Diff(old, new *Side, o Options) *Report {
 		a, b := old.Policies[old.Selected], new.Policies[new.Selected]
 		if a != nil && b != nil {
 			ie.Diff = Compare(a, b, o.Targets)
+			buildChanges(ie.Diff, old.ToolFolders[old.Selected], new.ToolFolders[new.Selected], o.Targets)
 			ie.Diff.Name = old.Selected + " → " + new.Selected
 			ie.Widens = ie.Diff.Widened
 		}

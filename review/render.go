@@ -93,6 +93,21 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	for _, c := range d.Sockets {
 		fmt.Fprintf(w, "    %s %s: %s (%s)\n", mark(c.Widens, true), c.Path, socketWords(c.Allowed), c.At)
 	}
+	if len(d.Build) > 0 {
+		fmt.Fprintln(w, "  build options:")
+	}
+	for _, c := range d.Build {
+		fmt.Fprintf(w, "    %s %s: %s → %s%s\n", mark(c.Widens, true), c.Setting, c.From, c.To, buildWords(c))
+	}
+}
+
+// buildWords says what a build option grants on Windows.
+func buildWords(c SettingChange) string {
+	if c.Setting == "--windows-tool-folders" {
+		return " (windows: the sandbox may read and run what is under %LOCALAPPDATA%\\Programs and " +
+			"%LOCALAPPDATA%\\Microsoft\\WindowsApps)"
+	}
+	return ""
 }
 
 // narrows reports whether a setting change that does not widen closes
@@ -238,6 +253,10 @@ func writeProfileMarkdown(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	for _, c := range d.Sockets {
 		fmt.Fprintf(w, "| %s | unix socket `%s` | %s | %s | %s |\n", mdMark(c.Widens, true), cell(c.Path),
 			socketState(!c.Allowed), socketState(c.Allowed), mdText(c.At))
+	}
+	for _, c := range d.Build {
+		fmt.Fprintf(w, "| %s | build option `%s` | %s | %s | %s |\n", mdMark(c.Widens, true), c.Setting,
+			c.From, c.To, mdText(strings.TrimPrefix(strings.TrimSuffix(buildWords(c), ")"), " (")))
 	}
 	fmt.Fprintln(w)
 }

@@ -21,6 +21,10 @@ type Side struct {
 	Label    string                // as given
 	Policies map[string]*ir.Policy // by profile name
 	Selected string                // the policy in effect, if known
+	// ToolFolders names the profiles of a build folder made with
+	// --windows-tool-folders: their Windows artifacts grant per-user
+	// tool folders that policy.json does not name.
+	ToolFolders map[string]bool
 }
 
 // SideOptions say how to read a config file given as a side.
@@ -102,11 +106,26 @@ func (s *Side) readProfile(dir string) error {
 	}
 	s.Policies[p.Name] = p
 	var m struct {
-		Selected bool `json:"selected"`
+		Selected           bool `json:"selected"`
+		WindowsToolFolders bool `json:"windows_tool_folders"`
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "manifest.json")); err == nil &&
-		json.Unmarshal(data, &m) == nil && m.Selected {
+	data, err = os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	if err != nil {
+		// What the folder's artifacts add to its policy is in the
+		// manifest: without it the comparison would be incomplete.
+		return fmt.Errorf("%s: manifest.json: %v", dir, err)
+	}
+	if m.Selected {
 		s.Selected = p.Name
+	}
+	if m.WindowsToolFolders {
+		if s.ToolFolders == nil {
+			s.ToolFolders = map[string]bool{}
+		}
+		s.ToolFolders[p.Name] = true
 	}
 	return nil
 }
