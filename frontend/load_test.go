@@ -78,3 +78,25 @@ func TestUnreadableUserLayer(t *testing.T) {
 		t.Errorf("diagnostics: %v", diags)
 	}
 }
+
+// A value of the wrong type is reported where it is written, arrays too
+// (the TOML parser records no position for them).
+func TestArrayValuePositions(t *testing.T) {
+	data := "default_permissions = \"p\"\n" +
+		"[permissions.p]\n" +
+		"extends = [\"a\"]\n" +
+		"workspace_roots =  [\n  \"/a\",\n]\n" +
+		"[permissions.p.filesystem]\n" +
+		"\"/x[=]\" = [\"read\"]\n" +
+		"\"/y\" = [[\"read\"]]\n"
+	read := func(string) ([]byte, error) { return []byte(data), nil }
+	_, diags := frontend.Load(frontend.Options{Files: []string{"a.toml"}, ReadFile: read})
+	var got []string
+	for _, d := range diags.Errors() {
+		got = append(got, d.Pos.String())
+	}
+	want := []string{"a.toml:3:11", "a.toml:4:20", "a.toml:8:11", "a.toml:9:8"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("errors at %v, want %v\n%v", got, want, diags)
+	}
+}

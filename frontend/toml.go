@@ -145,13 +145,14 @@ func (d *doc) expression(n *unstable.Node) {
 type keyPart struct {
 	name string
 	pos  diag.Pos
+	end  int // byte offset just past the key
 }
 
 func (d *doc) keyParts(it unstable.Iterator) []keyPart {
 	var parts []keyPart
 	for it.Next() {
 		k := it.Node()
-		parts = append(parts, keyPart{name: string(k.Data), pos: d.posOf(k)})
+		parts = append(parts, keyPart{name: string(k.Data), pos: d.posOf(k), end: int(k.Raw.Offset + k.Raw.Length)})
 	}
 	return parts
 }
@@ -239,7 +240,7 @@ func (d *doc) keyValue(t *value, n *unstable.Node) {
 		d.redefined(k, prev)
 		return
 	}
-	v := d.value(n.Value())
+	v := d.value(n.Value(), d.afterEquals(k.end))
 	v.keyPos = k.pos
 	t.set(k.name, v)
 }
@@ -259,9 +260,27 @@ func (d *doc) descendDotted(t *value, k keyPart) *value {
 	return nil
 }
 
-// value converts a value node.
-func (d *doc) value(n *unstable.Node) *value {
+// afterEquals is the position of the first character after the '=' that
+// follows offset off (a key's end) and the blanks after it: where the
+// key's value starts.
+func (d *doc) afterEquals(off int) diag.Pos {
+	off = min(max(off, 0), len(d.data))
+	if i := bytes.IndexByte(d.data[off:], '='); i >= 0 {
+		off += i + 1
+		for off < len(d.data) && (d.data[off] == ' ' || d.data[off] == '\t') {
+			off++
+		}
+	}
+	return d.at(off)
+}
+
+// value converts a value node. The parser records no position for an
+// array: it is at start (for an array in an array, the outer one's).
+func (d *doc) value(n *unstable.Node, start diag.Pos) *value {
 	pos := d.posOf(n)
+	if n.Kind == unstable.Array {
+		pos = start
+	}
 	switch n.Kind {
 	case unstable.String:
 		return &value{kind: kString, pos: pos, str: string(n.Data)}
@@ -279,7 +298,7 @@ func (d *doc) value(n *unstable.Node) *value {
 		v := &value{kind: kArray, pos: pos, inline: true}
 		it := n.Children()
 		for it.Next() {
-			v.elems = append(v.elems, d.value(it.Node()))
+			v.elems = append(v.elems, d.value(it.Node(), pos))
 		}
 		return v
 	case unstable.InlineTable:
