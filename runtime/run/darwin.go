@@ -57,7 +57,7 @@ func (o *Options) writeSBPL() (string, error) {
 		return "", fail(ExitSetup, "seatbelt: %v", err)
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return "", fail(ExitSetup, "permc's state directory (PERMC_STATE_DIR): %v", err)
+		return "", o.stateDirError(err)
 	}
 	dir, err := os.MkdirTemp(o.StateDir, "sbpl-")
 	if err != nil {

@@ -233,7 +233,7 @@ func (o *Options) landlockOnlyPlan() (*bwrap.Resolved, error) {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return nil, fail(ExitSetup, "permc's state directory (PERMC_STATE_DIR): %v", err)
+		return nil, o.stateDirError(err)
 	}
 	mask, err := bwrap.EnsureMaskFile(o.StateDir)
 	if err != nil {

@@ -68,7 +68,7 @@ func runSandboxed(o *Options) (int, error) {
 		return ExitSetup, err
 	}
 	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return ExitSetup, fail(ExitSetup, "permc's state directory (PERMC_STATE_DIR): %v", err)
+		return ExitSetup, o.stateDirError(err)
 	}
 	ps, perr := openPlaceholderSet(o.StateDir)
 	if perr != nil {

@@ -98,6 +98,20 @@ func (o *Options) logf(format string, args ...any) {
 	}
 }
 
+// stateDirError reports a state directory permc cannot make, naming
+// where its path came from.
+func (o *Options) stateDirError(err error) *Error {
+	from := "$HOME/.local/state/permc, as neither PERMC_STATE_DIR nor XDG_STATE_HOME is set"
+	switch {
+	case os.Getenv("PERMC_STATE_DIR") == o.StateDir:
+		from = "PERMC_STATE_DIR"
+	case filepath.Join(os.Getenv("XDG_STATE_HOME"), "permc") == o.StateDir:
+		from = "XDG_STATE_HOME/permc"
+	}
+	return fail(ExitSetup, "permc's state directory %s (%s): %v; set PERMC_STATE_DIR to a folder this user "+
+		"can write, outside every writable root", o.StateDir, from, err)
+}
+
 // binding is what this machine says about the policy's roots.
 func (o *Options) binding() ir.Binding {
 	b := ir.Binding{Home: o.Home, Tmpdir: o.Tmpdir}

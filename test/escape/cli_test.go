@@ -363,3 +363,26 @@ func TestHiddenCommandExplained(t *testing.T) {
 	e.expect(e.runArgv(prof, "no-such-command-here"), expectation{code: 127,
 		has: []string{"no-such-command-here"}, hasNot: []string{"on this machine it is"}})
 }
+
+// A state directory permc cannot make is named, with where its path came
+// from, and nothing runs.
+func TestStateDirErrorNamesItsSource(t *testing.T) {
+	e := newEnv(t, identities(t)[0])
+	layout(e)
+	cfg := e.file(filepath.Join(e.state, "profile.toml"), workspaceProfile(e))
+	blocker := e.file(filepath.Join(e.state, "blocker"), "a file, not a folder")
+	probe := filepath.Join(e.ws, "ran")
+	for _, c := range []struct{ env, want string }{
+		{"PERMC_STATE_DIR=" + filepath.Join(blocker, "s"), "(PERMC_STATE_DIR)"},
+		{"XDG_STATE_HOME=" + blocker, "(XDG_STATE_HOME/permc)"},
+		{"HOME=" + blocker, "neither PERMC_STATE_DIR nor XDG_STATE_HOME is set"},
+	} {
+		cmd := exec.Command(permcBin, "run", "--system-layers=false", "-c", cfg, "-C", e.ws, "--",
+			"/bin/sh", "-c", ": > "+probe)
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + filepath.Dir(e.ws), c.env}
+		out, _ := cmd.CombinedOutput()
+		r := result{code: cmd.ProcessState.ExitCode(), out: string(out)}
+		e.expect(r, expectation{code: 125, has: []string{"permc's state directory", c.want, "set PERMC_STATE_DIR"},
+			hostNot: []string{probe}})
+	}
+}
