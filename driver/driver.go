@@ -57,6 +57,10 @@ type Options struct {
 	Requirements  []Input
 	Sandbox       string
 	ConfigProfile string
+	// SystemLayers are the machine's files a build with --system-layers
+	// read (its config layers and requirements): recorded, so that a
+	// folder names everything it was compiled from.
+	SystemLayers []Input
 
 	// checks holds, while a profile compiles, each target's
 	// enforceability findings, so that a backend need not redo them.
@@ -178,6 +182,9 @@ type Manifest struct {
 	Inputs        []FileHash `json:"inputs"`
 	// Requirements are the --requirements files, as given.
 	Requirements []FileHash `json:"requirements,omitempty"`
+	// SystemLayers are the machine's config layers and requirements that
+	// a build with --system-layers read.
+	SystemLayers []FileHash `json:"system_layers,omitempty"`
 	Artifacts    []FileHash `json:"artifacts"`
 	Warnings     []string   `json:"warnings,omitempty"`
 }
@@ -208,6 +215,9 @@ func manifest(p *ir.Policy, selected bool, o Options, files map[string][]byte, d
 	}
 	for _, in := range o.Requirements {
 		m.Requirements = append(m.Requirements, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
+	}
+	for _, in := range o.SystemLayers {
+		m.SystemLayers = append(m.SystemLayers, FileHash{Path: in.Path, SHA256: Hash(in.Data)})
 	}
 	for _, n := range sortedKeys(files) {
 		if n != ManifestFile {

@@ -180,6 +180,15 @@ func compileAgainst(folders []string, o Options) (*driver.Build, *Check) {
 	if err != nil {
 		return nil, &Check{Name: "against", Status: Failed, Summary: err.Error()}
 	}
+	if len(m.SystemLayers) > 0 {
+		var names []string
+		for _, f := range m.SystemLayers {
+			names = append(names, f.Path)
+		}
+		return nil, &Check{Name: "against", Status: Failed, Summary: "the folder was built with the machine's " +
+			"layers (" + strings.Join(names, ", ") + "), which --against cannot repeat: build with " +
+			"--system-layers=false and -c for each file to pin a folder to its sources"}
+	}
 	b := o.Against(*m)
 	if b.Diags.HasErrors() {
 		c := &Check{Name: "against", Status: Failed, Summary: "the configuration does not compile"}
@@ -200,6 +209,9 @@ func recorded(folders []string) (*driver.Manifest, error) {
 		var reqs []string
 		for _, r := range m.Requirements {
 			reqs = append(reqs, r.Path)
+		}
+		for _, r := range m.SystemLayers {
+			reqs = append(reqs, r.Path+" "+r.SHA256)
 		}
 		return fmt.Sprint(m.Targets, m.Bound, m.WindowsToolFolders, m.Sandbox, m.ConfigProfile, reqs)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/permc/permc/driver"
+	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 )
@@ -77,12 +78,33 @@ func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Bu
 	if res == nil || diags.HasErrors() {
 		return &driver.Build{Diags: diags}, inputs
 	}
+	opts.SystemLayers = c.systemFiles()
 	b := driver.Compile(res.Policies, res.Selected, opts)
 	b.Diags = append(diags, b.Diags...)
 	if b.Diags.HasErrors() {
 		b.Folders = nil
 	}
-	return b, append(inputs, reqs...)
+	return b, append(append(inputs, reqs...), opts.SystemLayers...)
+}
+
+// systemFiles returns the machine's files the last load read: its config
+// layers and, with --system-layers, its requirements.
+func (c *common) systemFiles() []driver.Input {
+	var out []driver.Input
+	add := func(name string) {
+		if data, err := c.read(name); err == nil {
+			out = append(out, driver.Input{Path: name, Data: data})
+		}
+	}
+	for _, l := range c.layers {
+		if l.Kind != ir.LayerFile {
+			add(l.File)
+		}
+	}
+	if c.systemLayers {
+		add(frontend.SystemRequirements)
+	}
+	return out
 }
 
 func compareGolden(b *driver.Build, dir string, stdout, stderr io.Writer) int {

@@ -32,8 +32,10 @@ type common struct {
 	format        string
 	allErrors     bool
 	systemLayers  bool
-	verbose       bool
-	winTools      bool
+	// layers are the config layers the last load read.
+	layers   []*ir.Layer
+	verbose  bool
+	winTools bool
 	// noBind leaves --bind out, for commands that bind roots themselves.
 	noBind bool
 	// enforcing is set by the commands that enforce a policy (run,
@@ -133,6 +135,7 @@ func (c *common) load() (*passes.Result, diag.List) {
 	if cfg == nil {
 		return nil, diags
 	}
+	c.layers = cfg.Layers
 	// Run the passes even after shape errors, so one run reports them all.
 	res := passes.Run(cfg, passes.Options{
 		Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox,
