@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -192,6 +193,10 @@ func oddPath(p string) string {
 	return ""
 }
 
+// braceList matches a brace expansion as shells and other glob dialects
+// write it: a comma inside braces.
+var braceList = regexp.MustCompile(`\{[^{}]*,[^{}]*\}`)
+
 // unsupportedGlob names glob shapes that not every target can express
 // with the same meaning (SBPL regexes, Windows expansion), so they are
 // refused everywhere rather than enforced differently per OS.
@@ -239,6 +244,10 @@ func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FS
 	}
 	r.Path = path
 	if !ir.HasGlobMeta(path) {
+		if braceList.MatchString(path) {
+			n.s.diags.Warnf(e.KeyPos, diag.LiteralBraces, "%q names one file, with braces in its name: braces "+
+				"are not expanded; write one rule per name", path)
+		}
 		return r, true
 	}
 	if !doublestar.ValidatePattern(strings.ReplaceAll(path, `\`, "/")) {

@@ -38,6 +38,7 @@ const (
 	ExtendsFullAccess    Code = "extends-full-access"
 	NoFilesystem         Code = "no-filesystem"
 	Ineffective          Code = "ineffective"
+	LiteralBraces        Code = "literal-braces"
 	LegacyMode           Code = "legacy-mode"
 	BadSandboxMode       Code = "bad-sandbox-mode"
 	NoProfileSelected    Code = "no-profile-selected"
@@ -80,6 +81,7 @@ var Codes = []CodeDoc{
 	{ExtendsFullAccess, "a profile extends :danger-full-access", "`extends = \":danger-full-access\"`", "extend :workspace or :read-only instead"},
 	{NoFilesystem, "a profile with no filesystem entries: filesystem access stays fully restricted", "`[permissions.p.network]` only", "add `[permissions.p.filesystem]` rules, or extend a built-in"},
 	{Ineffective, "a setting that has no effect", "domains with `enabled = false`", "remove it, or enable what it depends on"},
+	{LiteralBraces, "a path with braces and no glob metacharacter names one file with braces in its name: braces are not expanded", "`\"/ws/.env{,.local}\" = \"deny\"`", "write one rule per name (`\"/ws/.env\"`, `\"/ws/.env.local\"`)"},
 	{LegacyMode, "the older sandbox settings are in effect, so permission profiles are ignored", "`sandbox_mode = \"workspace-write\"` in /etc/codex/config.toml", "remove sandbox_mode (or --sandbox), or allow profiles through managed allowed_permission_profiles"},
 	{BadSandboxMode, "an unknown sandbox_mode value", "`sandbox_mode = \"workspace\"`", "use read-only, workspace-write or danger-full-access"},
 	{NoProfileSelected, "nothing selects a profile, so :read-only applies", "a config with profiles but no default_permissions", "set default_permissions or pass --profile"},
