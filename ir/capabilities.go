@@ -148,3 +148,8 @@ func Lookup(t Target, m Mode, f Feature) Capability {
 	}
 	return Capability{Support: Enforced}
 }
+
+// MacOSWorkspaceSlots is how many workspace roots a Seatbelt profile can
+// bind: the run's own (the workspace and --workspace-root) and the
+// profile's workspace_roots together.
+const MacOSWorkspaceSlots = 8

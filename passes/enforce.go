@@ -195,7 +195,34 @@ func Enforceability(p *ir.Policy, t ir.Target) diag.List {
 			diags.Add(d)
 		}
 	}
-	return append(append(diags, foreignPaths(p, t)...), unboundedOf(uses, t)...)
+	return append(append(append(diags, foreignPaths(p, t)...), unboundedOf(uses, t)...), rootSlots(p, t)...)
+}
+
+// rootSlots reports, on macOS, a profile with more workspace roots than a
+// Seatbelt profile can bind: the run adds its workspace to the profile's
+// own, so with as many as there are slots the workspace must be one of
+// them, and with more no run can start.
+func rootSlots(p *ir.Policy, t ir.Target) diag.List {
+	roots := p.FS.WorkspaceRoots
+	if t != ir.MacOS || len(roots) < ir.MacOSWorkspaceSlots {
+		return nil
+	}
+	d := diag.Diagnostic{Pos: roots[ir.MacOSWorkspaceSlots-1].Origin.Pos, Code: diag.Unenforceable,
+		Target: string(t)}
+	if len(roots) > ir.MacOSWorkspaceSlots {
+		d.Severity = diag.Error
+		d.Pos = roots[ir.MacOSWorkspaceSlots].Origin.Pos
+		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, the workspace it runs in "+
+			"included", len(roots), ir.MacOSWorkspaceSlots)
+	} else {
+		d.Severity = diag.Warning
+		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, the workspace it runs "+
+			"in included, so it starts only in one of these", len(roots), ir.MacOSWorkspaceSlots)
+	}
+	if !d.Pos.IsValid() {
+		d.Pos = p.Origin.Pos
+	}
+	return diag.List{d}
 }
 
 // unbounded warns, on targets that expand deny globs before the sandbox

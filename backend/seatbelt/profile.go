@@ -12,7 +12,7 @@ const FormatVersion = 1
 
 // WorkspaceSlots is how many workspace roots a profile can bind: the
 // session's runtime roots plus the profile's own. The loader refuses more.
-const WorkspaceSlots = 8
+const WorkspaceSlots = ir.MacOSWorkspaceSlots
 
 // Nominal depths of the symbolic roots: the number of path components the
 // compiler assumes when it orders rules. The loader checks the real ones.
