@@ -24,6 +24,9 @@ func TestDecide(t *testing.T) {
 		rule(BaseWorkspaceRoots, "**/*.env", Deny), rule(BaseWorkspaceRoots, "notes/secret.txt", Deny),
 		rule(BaseAbs, "/home/dev/ws/notes/secret.txt", Read),
 	}}}
+	etcDeny := &Policy{FS: FSPolicy{Rules: []FSRule{
+		rule(BaseRoot, "", Read), rule(BaseAbs, "/etc/secret", Deny), rule(BaseAbs, "/tmp/x", Deny),
+	}}}
 	tests := []struct {
 		name string
 		p    *Policy
@@ -48,6 +51,9 @@ func TestDecide(t *testing.T) {
 		{"deny beats read at equal depth", edit, Linux, "/home/dev/ws/notes/secret.txt", Deny},
 		{"macos deny folds case", docs, MacOS, "/home/dev/DOCUMENTS/x", Deny},
 		{"macos tmp alias", workspace, MacOS, "/private/tmp/x", Write},
+		{"macos etc link in another case", etcDeny, MacOS, "/ETC/Secret", Deny},
+		{"macos tmp link in another case", etcDeny, MacOS, "/Tmp/x", Deny},
+		{"linux etc in another case is another file", etcDeny, Linux, "/ETC/secret", Read},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,8 +17,9 @@ func IsWindowsAbs(p string) bool {
 
 // SplitPath returns the components of the absolute path p as target t
 // sees it, or false when p is not an absolute path of t. On macOS the
-// /tmp, /var and /etc links are resolved into /private. Windows drive and
-// UNC prefixes become the first component.
+// /tmp, /var and /etc links are resolved into /private, in any case (on
+// the case-insensitive volume macOS boots from, /TMP is the /tmp link).
+// Windows drive and UNC prefixes become the first component.
 func SplitPath(t Target, p string) ([]string, bool) {
 	if t == Windows {
 		return splitWindows(p)
@@ -28,9 +29,9 @@ func SplitPath(t Target, p string) ([]string, bool) {
 	}
 	comps := splitPosix(path.Clean(p))
 	if t == MacOS && len(comps) > 0 {
-		switch comps[0] {
+		switch link := strings.ToLower(comps[0]); link {
 		case "tmp", "var", "etc":
-			comps = append([]string{"private"}, comps...)
+			comps = append([]string{"private", link}, comps[1:]...)
 		}
 	}
 	return comps, true
