@@ -207,7 +207,7 @@ func unsupportedGlob(p string) string {
 	case strings.ContainsAny(p, "{}"):
 		return "braces are not supported in globs"
 	}
-	for _, c := range strings.Split(p, "/") {
+	for _, c := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
 		if strings.Contains(c, "**") && c != "**" {
 			return "** must be a whole path component"
 		}
@@ -237,9 +237,23 @@ func joinSub(a, b string) string {
 // withGlob records the path, validating a glob and folding a trailing
 // "/**" into a plain subtree rule.
 func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FSRule, bool) {
-	if strings.HasSuffix(path, "/**") && !ir.HasGlobMeta(strings.TrimSuffix(path, "/**")) {
-		path = strings.TrimSuffix(path, "/**")
-	} else if path == "**" && r.Base == ir.BaseWorkspaceRoots {
+	sep := "/"
+	if r.Base == ir.BaseAbs && ir.IsWindowsAbs(path) {
+		sep = `\`
+	}
+	if prefix, ok := strings.CutSuffix(path, sep+"**"); ok && !ir.HasGlobMeta(prefix) {
+		path = prefix
+		if r.Base == ir.BaseAbs {
+			// "/**" is "/", and "C:\**" is "C:\".
+			t := ir.Linux
+			if sep != "/" {
+				t = ir.Windows
+			}
+			if clean, ok := ir.CleanPath(t, prefix+sep); ok {
+				path = clean
+			}
+		}
+	} else if path == "**" && (r.Base == ir.BaseWorkspaceRoots || r.Base == ir.BaseHome) {
 		path = ""
 	}
 	r.Path = path

@@ -386,3 +386,20 @@ func TestStateDirErrorNamesItsSource(t *testing.T) {
 			hostNot: []string{probe}})
 	}
 }
+
+// "/**" = "deny" denies everything the profile does not grant again,
+// exactly as "/" does (it was once dropped from every artifact).
+func TestRootSubtreeGlobDeny(t *testing.T) {
+	for _, uid := range identities(t) {
+		t.Run(idName(uid), func(t *testing.T) {
+			e := newEnv(t, uid)
+			layout(e)
+			secret := e.file(filepath.Join(e.outside, "secret.txt"), marker)
+			os.Chmod(secret, 0o644)
+			prof := "default_permissions = \"p\"\n[permissions.p.filesystem]\n\":root\" = \"read\"\n" +
+				"\"/**\" = \"deny\"\n\":minimal\" = \"read\"\n\":workspace_roots\" = \"write\"\n"
+			e.expect(e.run(prof, "cat "+secret+"; echo done"), expectation{code: 0, has: []string{"done"},
+				hasNot: []string{marker}})
+		})
+	}
+}
