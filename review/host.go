@@ -181,6 +181,19 @@ func decideHost(p *ir.Policy, h string) *HostExplanation {
 		out.Guard = guardOutcome(h, m, n.AllowLocalBinding)
 		return out
 	}
+	if ip, ok := host.ParseIP(h); ok {
+		// As the proxy does: a deny of an IPv4 address holds for the
+		// NAT64 and 6to4 addresses that carry it.
+		for _, f := range host.AddrForms(ip) {
+			if fv := m.Decide(f.String()); fv.Deny != nil {
+				r := domainRule(n.Domains[fv.Deny.ID])
+				out.DecidedBy = &r
+				out.Deny = append(out.Deny, r)
+				out.Reason = fmt.Sprintf("denied by %s: %s carries %s, and deny wins over any allow", r, h, f)
+				return out
+			}
+		}
+	}
 	r := domainRule(n.Domains[v.Allow.ID])
 	out.DecidedBy = &r
 	guard(out, m, n.AllowLocalBinding)

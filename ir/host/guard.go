@@ -83,6 +83,12 @@ func GuardedBy(addr netip.Addr) (GuardRange, bool) {
 	return GuardRange{}, false
 }
 
+// AddrForms returns the addresses a decision about a must cover: a in
+// canonical form (IPv4-mapped and IPv4-compatible IPv6 as their IPv4),
+// then the IPv4 a NAT64 or 6to4 address embeds, if any. Rules written
+// for an IPv4 address hold for each form, as the guard does.
+func AddrForms(a netip.Addr) []netip.Addr { return guardAddrs(a.WithZone("")) }
+
 // guardAddrs is the address itself in canonical form, then the IPv4 a
 // NAT64 or 6to4 address embeds, if any.
 func guardAddrs(a netip.Addr) []netip.Addr {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -14,7 +15,7 @@ import (
 type table map[string][]netip.Addr
 
 func (t table) LookupNetIP(_ context.Context, _, name string) ([]netip.Addr, error) {
-	if a, ok := t[name]; ok {
+	if a, ok := t[strings.TrimSuffix(name, ".")]; ok {
 		return a, nil
 	}
 	return nil, fmt.Errorf("no such host %s", name)

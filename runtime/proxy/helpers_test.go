@@ -52,6 +52,9 @@ type fakeResolver struct {
 	mu    sync.Mutex
 	table map[string][]netip.Addr
 	calls map[string]int
+	// unrooted are the names looked up without a final dot, which a
+	// real resolver would try with the search domains first.
+	unrooted []string
 }
 
 func newResolver(table map[string][]string) *fakeResolver {
@@ -67,6 +70,10 @@ func newResolver(table map[string][]string) *fakeResolver {
 func (r *fakeResolver) LookupNetIP(ctx context.Context, network, name string) ([]netip.Addr, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !strings.HasSuffix(name, ".") {
+		r.unrooted = append(r.unrooted, name)
+	}
+	name = strings.TrimSuffix(name, ".")
 	r.calls[name]++
 	if a, ok := r.table[name]; ok {
 		return a, nil

@@ -222,8 +222,24 @@ func (p *Policy) match(d *Decision) bool {
 	return false
 }
 
-// literal guards an allowed IP literal.
+// deniedAddr returns the deny rule written for some form of a (its
+// canonical spelling, or the IPv4 a NAT64 or 6to4 address embeds), if any.
+func (p *Policy) deniedAddr(a netip.Addr) *host.Rule {
+	for _, f := range host.AddrForms(a) {
+		if v := p.m.Decide(f.String()); v.Deny != nil {
+			return v.Deny
+		}
+	}
+	return nil
+}
+
+// literal guards an allowed IP literal, after the deny rules of the IPv4
+// it may embed.
 func (p *Policy) literal(d Decision, ip netip.Addr) Decision {
+	if r := p.deniedAddr(ip); r != nil {
+		d.Reason, d.Addr, d.Rule = ReasonDenied, ip, &p.rules[r.ID]
+		return d
+	}
 	if g, ok := host.GuardedBy(ip); ok && !p.allowLocal && !p.m.ExactlyAllowed(d.Host) {
 		d.Reason, d.Addr, d.Guard = ReasonLocalGuard, ip, g
 		return d
@@ -245,7 +261,12 @@ func (p *Policy) localhost(d Decision) Decision {
 
 // resolve looks an allowed name up once and checks every address.
 func (p *Policy) resolve(ctx context.Context, d Decision) Decision {
-	addrs, err := p.resolver.LookupNetIP(ctx, "ip", d.Host)
+	// The decision was made on this name and no other: looked up as
+	// given, the resolver would try the search domains of resolv.conf
+	// first ("deny" as "deny.corp.example"), and a name that a deny rule
+	// names in full could be reached by its first labels. Rooted, it is
+	// looked up as it is.
+	addrs, err := p.resolver.LookupNetIP(ctx, "ip", d.Host+".")
 	if err == nil && len(addrs) == 0 {
 		err = errors.New("no addresses")
 	}
@@ -265,9 +286,9 @@ func (p *Policy) resolve(ctx context.Context, d Decision) Decision {
 			return d
 		}
 		// A deny written for an address also holds for names that
-		// resolve to it.
-		if v := p.m.Decide(a.String()); v.Deny != nil {
-			d.Reason, d.Addr, d.Rule = ReasonDenied, a, &p.rules[v.Deny.ID]
+		// resolve to it, in any of its forms.
+		if r := p.deniedAddr(a); r != nil {
+			d.Reason, d.Addr, d.Rule = ReasonDenied, a, &p.rules[r.ID]
 			return d
 		}
 		if !slices.Contains(out, a) {

@@ -219,3 +219,45 @@ func TestNewPolicyErrors(t *testing.T) {
 		t.Error("no resolver accepted")
 	}
 }
+
+// A name is looked up as the name decided on, never through the search
+// domains of resolv.conf: with "search wild.test", "deny" would otherwise
+// reach deny.wild.test, which a rule denies.
+func TestDecideLooksUpRootedNames(t *testing.T) {
+	r := newResolver(map[string][]string{"deny.wild.test": {"11.0.0.1"}, "ok.test": {"11.0.0.3"}})
+	p, err := NewPolicy(rules(t, "*=allow", "deny.wild.test=deny"), false, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Decide(context.Background(), "deny", 80); d.Allowed() || d.Reason != ReasonLookupFailed {
+		t.Errorf("deny: %s %v, want a failed lookup of the name itself", d.Reason, d.Addrs)
+	}
+	if d := p.Decide(context.Background(), "ok.test", 80); !d.Allowed() {
+		t.Errorf("ok.test: %s", d.Explain())
+	}
+	if len(r.unrooted) > 0 {
+		t.Errorf("looked up without a final dot (open to the search list): %v", r.unrooted)
+	}
+}
+
+// A deny of an IPv4 address holds for every IPv6 form that carries it:
+// NAT64, 6to4 and IPv4-compatible, as literals and as lookup answers.
+func TestDecideEmbeddedIPv4Denied(t *testing.T) {
+	r := newResolver(map[string][]string{"nat64.test": {"64:ff9b::b00:2"}, "compat.test": {"::b00:2"},
+		"sixto4.test": {"2002:b00:2::1"}, "other.test": {"64:ff9b::b00:3"}})
+	p, err := NewPolicy(rules(t, "*=allow", "11.0.0.2=deny"), false, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"11.0.0.2", "[64:ff9b::b00:2]", "[2002:b00:2::1]", "[::ffff:b00:2]",
+		"nat64.test", "compat.test", "sixto4.test"} {
+		if d := p.Decide(context.Background(), h, 443); d.Reason != ReasonDenied {
+			t.Errorf("%s: %s, want denied by 11.0.0.2", h, d.Explain())
+		}
+	}
+	for _, h := range []string{"other.test", "[64:ff9b::b00:3]"} {
+		if d := p.Decide(context.Background(), h, 443); !d.Allowed() {
+			t.Errorf("%s: %s, want allowed", h, d.Explain())
+		}
+	}
+}

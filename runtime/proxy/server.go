@@ -27,8 +27,8 @@ type Dialer interface {
 // Options are the proxy's collaborators and limits. The zero value is
 // usable: real DNS and dialing, no upstream proxy, no logging.
 type Options struct {
-	// Resolver looks names up, once per destination; nil is
-	// net.DefaultResolver.
+	// Resolver looks names up, once per destination, each name rooted
+	// (with its final dot); nil is /etc/hosts, then net.DefaultResolver.
 	Resolver Resolver
 	// Dialer reaches destinations and the upstream proxy; nil dials as a
 	// net.Dialer does (on Linux without a wait on the poller when the
@@ -58,7 +58,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Resolver == nil {
-		o.Resolver = net.DefaultResolver
+		o.Resolver = systemResolver{hostsFile: "/etc/hosts", dns: net.DefaultResolver}
 	}
 	if o.Dialer == nil {
 		o.Dialer = &directDialer{}
