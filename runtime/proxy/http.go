@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/permc/permc/ir/host"
@@ -390,7 +392,17 @@ func (e *exchange) run(rest []byte) bool {
 	// head included: one that never answers (or stalls mid-body) would
 	// otherwise hold both connections, and the client's slot, for good,
 	// even after the client left (nothing reads the client meanwhile).
-	bud := &budget{r: &connReader{c: e.up, idle: e.s.opts.IdleTimeout}, left: 1 << 20}
+	bud := &budget{r: &connReader{c: e.up, idle: e.s.opts.IdleTimeout}, left: maxResponseHead}
+	if !reserveResponseHead() {
+		e.s.reply(e.c, http.StatusServiceUnavailable, "", "too many responses are being read at once; try again",
+			false)
+		e.c.Close()
+		e.up.Close()
+		<-bodyDone
+		return false
+	}
+	bud.release = releaseResponseHead
+	defer bud.done()
 	ur := bufio.NewReaderSize(io.MultiReader(strings.NewReader(string(rest)), bud), 4<<10)
 	keep, err := e.relayResponse(ur, bud, bodyDone)
 	if !keep || err != nil {
@@ -489,11 +501,36 @@ func (r *connReader) Read(p []byte) (int, error) {
 	return connRead(r.c, p)
 }
 
-// budget fails reads past a limit; it bounds an origin's response head.
+// maxResponseHead bounds an origin's response head (interim responses
+// included), in bytes and, with the bytes read ahead, in lines.
+const maxResponseHead = 256 << 10
+
+// responseHeadsBudget bounds what all exchanges together may hold of
+// response heads being read: an origin that sends a large head and then
+// stalls holds its share for IdleTimeout. Past it, a request gets 503.
+const responseHeadsBudget = 64 << 20
+
+var responseHeadBytes atomic.Int64
+
+func reserveResponseHead() bool {
+	if responseHeadBytes.Add(maxResponseHead) <= responseHeadsBudget {
+		return true
+	}
+	responseHeadBytes.Add(-maxResponseHead)
+	return false
+}
+
+func releaseResponseHead() { responseHeadBytes.Add(-maxResponseHead) }
+
+// budget fails reads past a limit of bytes and lines; it bounds an
+// origin's response head. release, if set, gives the head's share of
+// responseHeadsBudget back once the head is read (or the exchange ends).
 type budget struct {
-	r    io.Reader
-	left int64
-	off  bool
+	r       io.Reader
+	left    int64
+	lines   int
+	off     bool
+	release func()
 }
 
 var errResponseHead = errors.New("response head too large")
@@ -502,7 +539,7 @@ func (b *budget) Read(p []byte) (int, error) {
 	if b.off {
 		return b.r.Read(p)
 	}
-	if b.left <= 0 {
+	if b.left <= 0 || b.lines > maxHeadLines {
 		return 0, errResponseHead
 	}
 	if int64(len(p)) > b.left {
@@ -510,7 +547,17 @@ func (b *budget) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
+	b.lines += bytes.Count(p[:n], []byte{'\n'})
 	return n, err
+}
+
+// done turns the budget off (the head is read) and releases its share.
+func (b *budget) done() {
+	b.off = true
+	if b.release != nil {
+		b.release()
+		b.release = nil
+	}
 }
 
 // relayResponse reads the origin's response (interim ones first) and
@@ -543,7 +590,7 @@ func (e *exchange) relayResponse(ur *bufio.Reader, bud *budget, bodyDone chan er
 		e.s.reply(e.c, http.StatusBadGateway, "", "the origin switched protocols; upgrades go through CONNECT", false)
 		return false, errors.New("unexpected 101")
 	}
-	bud.off = true
+	bud.done()
 	defer resp.Body.Close()
 
 	// The client connection is kept only if the request body was read to

@@ -705,3 +705,62 @@ func TestTunnelPassesOnAReset(t *testing.T) {
 		t.Errorf("read %d bytes, then %v; want %d bytes, then a reset", len(got), err, len(payload))
 	}
 }
+
+// TestResponseHeadLimits: an origin's response head is bounded in bytes
+// and lines (a head of many tiny fields costs several times its size once
+// parsed), and the heads being read at once share one budget.
+func TestResponseHeadLimits(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				n, _ := strconv.Atoi(strings.TrimPrefix(req.URL.Path, "/"))
+				io.WriteString(c, "HTTP/1.1 200 OK\r\n"+strings.Repeat("A: b\r\n", n)+
+					"Content-Length: 2\r\nConnection: close\r\n\r\nok")
+			}()
+		}
+	}()
+	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}})
+	a := "allowed.test:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	for _, c := range []struct {
+		fields int
+		code   int
+	}{{10, 200}, {900, 200}, {5000, http.StatusBadGateway}, {100000, http.StatusBadGateway}} {
+		path := "/" + strconv.Itoa(c.fields)
+		r := e.raw().do(rawGet("http://"+a+path, a), "GET")
+		if r == nil || r.code != c.code {
+			t.Errorf("%d header fields: %v, want %d", c.fields, r, c.code)
+		}
+	}
+	// An exchange that answered 502 gives its share back just after.
+	for i := 0; i < 100 && responseHeadBytes.Load() != 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := responseHeadBytes.Load(); got != 0 {
+		t.Errorf("%d bytes of the response-head budget still held after every exchange ended", got)
+	}
+	n := 0
+	for reserveResponseHead() {
+		n++
+	}
+	for range n {
+		releaseResponseHead()
+	}
+	if n != responseHeadsBudget/maxResponseHead {
+		t.Errorf("%d heads could be read at once, want %d", n, responseHeadsBudget/maxResponseHead)
+	}
+}

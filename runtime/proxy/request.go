@@ -38,14 +38,22 @@ type request struct {
 	chunked        bool
 }
 
+// maxHeadLines bounds the lines of a request or response head. A head of
+// many tiny fields ("A: b") costs several times its size once parsed.
+const maxHeadLines = 1000
+
 // headReader reads the lines of a head within a byte budget.
 type headReader struct {
-	br   *bufio.Reader
-	left int
+	br    *bufio.Reader
+	left  int
+	lines int
 }
 
 // line returns the next line without its CRLF or LF.
 func (h *headReader) line() ([]byte, error) {
+	if h.lines++; h.lines > maxHeadLines {
+		return nil, errHeadTooLarge
+	}
 	var line []byte
 	for {
 		frag, err := h.br.ReadSlice('\n')
