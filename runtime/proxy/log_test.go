@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,20 @@ func TestExplainAllowed(t *testing.T) {
 		if got := d.Explain(); got != want {
 			t.Errorf("Explain() for %s = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// A host the client chose is logged clipped: each refusal is logged, and
+// a request head may carry a 64 KiB host.
+func TestLogClipsClientStrings(t *testing.T) {
+	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}})
+	long := strings.Repeat("a", 30000)
+	e.raw().do("GET http://"+long+"/ HTTP/1.1\r\n\r\n", "GET") // refused as a bad host, and logged
+	out := e.logs.String()
+	if !strings.Contains(out, "(30000 bytes)") {
+		t.Fatalf("no clipped target in the log:\n%.500s", out)
+	}
+	if len(out) > 4096 {
+		t.Errorf("one refusal logged %d bytes", len(out))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -335,7 +336,7 @@ func (s *Server) logDecision(proto string, client net.Conn, rawHost string, d *D
 	}
 	attrs := []slog.Attr{
 		slog.String("proto", proto), slog.String("client", clientName(client)),
-		slog.String("target", rawHost), slog.Int("port", int(d.Port)),
+		slog.String("target", clip(rawHost)), slog.Int("port", int(d.Port)),
 		slog.String("reason", d.Reason.String()),
 	}
 	if d.Rule != nil {
@@ -344,13 +345,25 @@ func (s *Server) logDecision(proto string, client net.Conn, rawHost string, d *D
 	if len(d.Addrs) > 0 {
 		attrs = append(attrs, slog.Any("addrs", d.Addrs))
 	}
-	attrs = append(attrs, slog.String("why", d.Explain()))
+	attrs = append(attrs, slog.String("why", clip(d.Explain())))
 	// A record without a caller's pc: Logger.LogAttrs would walk the
 	// stack for one (runtime.Callers) in every tunnel's path, and the
 	// source line of every decision would be this one.
 	r := slog.NewRecord(time.Now(), slog.LevelInfo, verdict, 0)
 	r.AddAttrs(attrs...)
 	s.log.Handler().Handle(s.ctx, r)
+}
+
+// maxLogged bounds a client-chosen string in a log line: a request
+// head may hold a 64 KiB host, and each refusal is logged.
+const maxLogged = 256
+
+// clip shortens s to maxLogged bytes, saying how long it was.
+func clip(s string) string {
+	if len(s) <= maxLogged {
+		return s
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strings.ToValidUTF8(s[:maxLogged], ""), len(s))
 }
 
 func clientName(c net.Conn) string {

@@ -4,10 +4,12 @@ package run
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/permc/permc/backend/seccomp"
 	"github.com/permc/permc/driver"
@@ -24,7 +26,7 @@ type hostProxy struct {
 	dir    string
 	dirf   *os.File
 	server *proxy.Server
-	logf   *os.File
+	logf   io.Closer
 }
 
 func (o *Options) startProxy() (*hostProxy, error) {
@@ -74,20 +76,81 @@ func (hp *hostProxy) logger(o *Options) (*slog.Logger, error) {
 	if o.Verbose {
 		return slog.New(slog.NewTextHandler(o.Stderr, nil)), nil
 	}
-	path := filepath.Join(o.StateDir, "proxy.log")
-	if fi, err := os.Stat(path); err == nil && fi.Size() > maxProxyLog {
-		os.Rename(path, path+".1") // keep one old log; a sandbox cannot fill the disk
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	l, err := openRotatingLog(filepath.Join(o.StateDir, "proxy.log"), maxProxyLog)
 	if err != nil {
 		return nil, err
 	}
-	hp.logf = f
-	return slog.New(slog.NewTextHandler(f, nil)), nil
+	hp.logf = l
+	return slog.New(slog.NewTextHandler(l, nil)), nil
 }
 
 // maxProxyLog is the size at which proxy.log is rotated.
 const maxProxyLog = 8 << 20
+
+// rotatingLog appends to a file and, once it passes max bytes, renames it
+// to NAME.1 (replacing the one before) and starts the file anew, while
+// the proxy runs: a sandbox that makes the proxy log as fast as it can
+// (a refusal per request) fills no more than about twice max of the disk.
+type rotatingLog struct {
+	mu   sync.Mutex
+	path string
+	max  int64
+	f    *os.File
+	size int64
+}
+
+func openRotatingLog(path string, max int64) (*rotatingLog, error) {
+	l := &rotatingLog{path: path, max: max}
+	return l, l.open()
+}
+
+// open opens the file, rotating it first if it is full already.
+func (l *rotatingLog) open() error {
+	if fi, err := os.Stat(l.path); err == nil && fi.Size() >= l.max {
+		os.Rename(l.path, l.path+".1")
+	}
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	l.f, l.size = f, fi.Size()
+	return nil
+}
+
+func (l *rotatingLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return 0, os.ErrClosed
+	}
+	if l.size+int64(len(p)) > l.max && l.size > 0 {
+		l.f.Close()
+		l.f = nil
+		os.Rename(l.path, l.path+".1")
+		if err := l.open(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := l.f.Write(p)
+	l.size += int64(n)
+	return n, err
+}
+
+func (l *rotatingLog) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
 
 func (hp *hostProxy) listen(name string, serve func(net.Listener) error) error {
 	l, err := net.Listen("unix", filepath.Join(hp.dir, name))
