@@ -44,14 +44,22 @@ func resolveExtends(s *state) {
 // resolution slow.
 const MaxExtendsDepth = 64
 
+// MaxFoldedEntries bounds the entries (filesystem rules, roots, domains,
+// sockets) that extends copies into profiles, over the whole config: each
+// child holds its parent's entries, so a small config of many children of
+// one large profile would otherwise take gigabytes to compile.
+const MaxFoldedEntries = 200_000
+
 // resolver folds every profile onto its parents once, remembering what it
 // resolved and what failed, so a long chain costs one fold per profile.
 type resolver struct {
-	s       *state
-	done    map[string]*partial
-	failed  map[string]bool
-	stack   []string       // profiles being resolved, outermost first
-	onStack map[string]int // index in stack
+	folded     int // entries copied by extends so far
+	overBudget bool
+	s          *state
+	done       map[string]*partial
+	failed     map[string]bool
+	stack      []string       // profiles being resolved, outermost first
+	onStack    map[string]int // index in stack
 }
 
 // resolve returns the folded profile name, or nil when it or a parent is
@@ -111,6 +119,18 @@ func (r *resolver) resolve(name string) *partial {
 		d := s.diags.Errorf(p.extends.Pos, diag.UnknownProfile,
 			"profile %q extends unknown profile %q", name, parent)
 		d.Message += s.suggestProfile(parent)
+		return r.fail(name)
+	}
+	r.folded += len(base.rules.keys) + len(base.roots.keys) + len(base.domains.keys) + len(base.sockets.keys)
+	if r.folded > MaxFoldedEntries {
+		if r.overBudget {
+			return r.fail(name) // said once, at the first profile past it
+		}
+		r.overBudget = true
+		s.diags.Errorf(p.extends.Pos, diag.ExtendsTooLarge,
+			"profile %q extends %q: the config's profiles would hold more than %d entries copied from the "+
+				"profiles they extend; fewer profiles extending a large one, or a folder denied instead of "+
+				"many paths, keep it small", name, parent, MaxFoldedEntries)
 		return r.fail(name)
 	}
 	out := over(base, p)

@@ -35,6 +35,7 @@ const (
 	UnknownConfigProfile Code = "unknown-config-profile"
 	ExtendsCycle         Code = "extends-cycle"
 	ExtendsTooDeep       Code = "extends-too-deep"
+	ExtendsTooLarge      Code = "extends-too-large"
 	ExtendsFullAccess    Code = "extends-full-access"
 	NoFilesystem         Code = "no-filesystem"
 	Ineffective          Code = "ineffective"
@@ -78,6 +79,7 @@ var Codes = []CodeDoc{
 	{UnknownConfigProfile, "--config-profile or the top-level profile names no [profiles.NAME] table", "`profile = \"r0\"` with only `[profiles.ro]`", "name a config profile defined in some layer"},
 	{ExtendsCycle, "profiles extend each other in a cycle", "`a` extends `b`, `b` extends `a`", "break the cycle"},
 	{ExtendsTooDeep, "a chain of extends longer than 64 profiles", "`p0` extends `p1`, … `p64` extends `p65`", "flatten the chain: fold intermediate profiles together"},
+	{ExtendsTooLarge, "extends would copy more than 200,000 entries into the config's profiles, which would take gigabytes to compile", "200 profiles that each extend one profile of 2,000 rules", "extend a large profile from fewer profiles, or deny a folder instead of many paths"},
 	{ExtendsFullAccess, "a profile extends :danger-full-access", "`extends = \":danger-full-access\"`", "extend :workspace or :read-only instead"},
 	{NoFilesystem, "a profile with no filesystem entries: filesystem access stays fully restricted", "`[permissions.p.network]` only", "add `[permissions.p.filesystem]` rules, or extend a built-in"},
 	{Ineffective, "a setting that has no effect", "domains with `enabled = false`", "remove it, or enable what it depends on"},
