@@ -74,7 +74,9 @@ func (n *normalizer) entry(e ir.FSEntryDecl) (ir.FSRule, bool) {
 		if !n.checkSub(e) {
 			return r, false
 		}
-		sub = e.Sub
+		// "x/" names what "x" names, and "**/" what "**" does: folded
+		// the same way, not kept as a glob no path matches.
+		sub = strings.TrimRight(e.Sub, "/")
 	}
 	switch {
 	case strings.HasPrefix(e.Path, ":"):

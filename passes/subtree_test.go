@@ -26,6 +26,9 @@ func TestSubtreeGlobFolds(t *testing.T) {
 		{`"~/**" = "deny"`, "", ir.BaseHome, "", "/home/u/late-secret", ir.Linux},
 		{`"/srv/**" = "deny"`, "", ir.BaseAbs, "/srv", "/srv/x/y", ir.Linux},
 		{`"C:/Users/me/**" = "deny"`, "", ir.BaseAbs, `C:\Users\me`, `C:\Users\me\x`, ir.Windows},
+		{`"**/" = "deny"`, `."~"`, ir.BaseHome, "", "/home/u/sub/s.txt", ir.Linux},
+		{`"**/" = "deny"`, `."/srv/out"`, ir.BaseAbs, "/srv/out", "/srv/out/late", ir.Linux},
+		{`"x/" = "deny"`, `."/srv"`, ir.BaseAbs, "/srv/x", "/srv/x/y", ir.Linux},
 	} {
 		cfg := "default_permissions = \"p\"\n[permissions.p.filesystem]\n\":root\" = \"read\"\n" +
 			"\":workspace_roots\" = \"write\"\n"
