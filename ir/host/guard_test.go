@@ -87,6 +87,15 @@ func TestGuarded(t *testing.T) {
 		{"64:ff9b::8.8.8.8", ""},
 		{"2002:c0a8:0101::1", "private"}, // 6to4 of 192.168.1.1
 		{"2002:0808:0808::1", ""},
+		// Local-use NAT64 (/48, the u octet skipped) and IPv4-translated.
+		{"64:ff9b:1:a9fe:a9:fe00::", "link-local"}, // 169.254.169.254
+		{"64:ff9b:1:7f00:0:100::", "loopback"},     // 127.0.0.1
+		{"64:ff9b:1:808:8:800::", ""},              // 8.8.8.8
+		{"::ffff:0:a9fe:a9fe", "link-local"},
+		{"::ffff:0:7f00:1", "loopback"},
+		{"::ffff:0:808:808", ""},
+		{"2001:2::1", "benchmarking"},
+		{"100::1", "discard-only"},
 	}
 	for _, tc := range cases {
 		a := netip.MustParseAddr(tc.addr)
@@ -114,6 +123,7 @@ func TestGuardRangesTable(t *testing.T) {
 		"172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15",
 		"198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
 		"::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "fec0::/10", "2001:db8::/32",
+		"2001:2::/48", "100::/64",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("guard table (-want +got):\n%s", diff)

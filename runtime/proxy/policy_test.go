@@ -250,6 +250,7 @@ func TestDecideEmbeddedIPv4Denied(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range []string{"11.0.0.2", "[64:ff9b::b00:2]", "[2002:b00:2::1]", "[::ffff:b00:2]",
+		"[64:ff9b:1:b00:0:200::]", "[::ffff:0:b00:2]",
 		"nat64.test", "compat.test", "sixto4.test"} {
 		if d := p.Decide(context.Background(), h, 443); d.Reason != ReasonDenied {
 			t.Errorf("%s: %s, want denied by 11.0.0.2", h, d.Explain())
