@@ -95,6 +95,8 @@ type Server struct {
 	sem    chan struct{} // one token per client connection
 	// udpOuts counts the outbound sockets of every UDP association.
 	udpOuts atomic.Int64
+	// udpAssocs counts the UDP associations open.
+	udpAssocs atomic.Int64
 
 	mu        sync.Mutex
 	closed    bool

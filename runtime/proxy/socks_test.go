@@ -290,3 +290,26 @@ func TestSOCKS5UDPOutboundTotal(t *testing.T) {
 		}
 	}
 }
+
+// TestSOCKS5UDPAssociationsTotal: past maxUDPAssociations open at once,
+// UDP ASSOCIATE gets a general failure; one ending makes room again.
+func TestSOCKS5UDPAssociationsTotal(t *testing.T) {
+	e := newEnv(t, envConfig{rules: []string{"*.test=allow"}, udp: true})
+	req := []byte{socksVersion, socksUDPAssociate, 0, atypIPv4, 0, 0, 0, 0, 0, 0}
+	e.srv.udpAssocs.Store(maxUDPAssociations) // as if the others were all open
+	if rep, ctrl, _ := socksOpenBound(t, e.socks, req); rep != socksGeneralFailure {
+		ctrl.Close()
+		t.Fatalf("association past the total: reply %#x, want a general failure", rep)
+	}
+	e.srv.udpAssocs.Store(maxUDPAssociations - 1)
+	rep, ctrl, _ := socksOpenBound(t, e.socks, req)
+	if rep != socksSucceeded {
+		t.Fatalf("association under the total: reply %#x", rep)
+	}
+	ctrl.Close()
+	for deadline := time.Now().Add(2 * time.Second); e.srv.udpAssocs.Load() != maxUDPAssociations-1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("associations counted after one ended: %d, want %d", e.srv.udpAssocs.Load(), maxUDPAssociations-1)
+		}
+	}
+}

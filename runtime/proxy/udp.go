@@ -21,6 +21,12 @@ const (
 // number of associations is bounded only by the connection limit.
 const maxUDPOutboundTotal = 1024
 
+// maxUDPAssociations bounds the associations open at once: each holds a
+// socket, a 64 KiB buffer and up to maxUDPDecisions remembered decisions
+// (about 300 KB filled with long names), and only the connection limit
+// bounded their number. Past it, UDP ASSOCIATE gets a general failure.
+const maxUDPAssociations = 256
+
 // association is one SOCKS5 UDP ASSOCIATE: a UDP socket for the client,
 // living as long as the control connection, and one connected outbound
 // socket per checked destination address.
@@ -52,6 +58,12 @@ func (s *Server) udpAssociate(c net.Conn, req socksRequest) {
 		socksReply(c, socksCmdNotSupported, netip.AddrPort{})
 		return
 	}
+	if s.udpAssocs.Add(1) > maxUDPAssociations {
+		s.udpAssocs.Add(-1)
+		socksReply(c, socksGeneralFailure, netip.AddrPort{})
+		return
+	}
+	defer s.udpAssocs.Add(-1)
 	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: la.IP})
 	if err != nil {
 		socksReply(c, socksGeneralFailure, netip.AddrPort{})
