@@ -3,6 +3,7 @@ package bwrap
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
@@ -475,10 +476,22 @@ func (bl *builder) intermediates() {
 }
 
 // maskModes opens a mask for traversal when something lies below it.
+// The destinations are sorted once, so that what lies below a mask is
+// found by a search: a plan of thousands of masks stays fast.
 func (bl *builder) maskModes() {
+	dests := make([]string, 0, len(bl.ops))
+	for _, o := range bl.ops {
+		dests = append(dests, o.Dest)
+	}
+	sort.Strings(dests)
 	for p, i := range bl.masks {
-		for _, o := range bl.ops {
-			if o.Dest != p && within(o.Dest, p) {
+		prefix := p + "/"
+		if p == "/" {
+			prefix = "/"
+		}
+		j := sort.SearchStrings(dests, prefix)
+		for ; j < len(dests) && strings.HasPrefix(dests[j], prefix); j++ {
+			if dests[j] != p {
 				bl.ops[i].Perms = permsTrav
 				break
 			}
@@ -494,22 +507,19 @@ func (bl *builder) remounts() {
 		ps = append(ps, p)
 	}
 	sortByDepth(ps)
+	tmpfs := map[string]int{} // each destination's first tmpfs
+	for i, o := range bl.ops {
+		if _, seen := tmpfs[o.Dest]; !seen && o.Op == OpTmpfs {
+			tmpfs[o.Dest] = i
+		}
+	}
 	for i := len(ps) - 1; i >= 0; i-- {
 		bl.ops = append(bl.ops, Op{Op: OpRemount, Dest: ps[i], Why: whyMask,
-			Origin: bl.ops[bl.opIndex(ps[i])].Origin})
+			Origin: bl.ops[tmpfs[ps[i]]].Origin})
 	}
 	if bl.views["/"] == viewEmpty {
 		o := bl.r.plan.BaseOrigin
 		bl.ops = append(bl.ops, Op{Op: OpChmod, Dest: "/", Perms: permsTrav, Why: whyRoot, Origin: o},
 			Op{Op: OpRemount, Dest: "/", Why: whyRoot, Origin: o})
 	}
-}
-
-func (bl *builder) opIndex(dest string) int {
-	for i, o := range bl.ops {
-		if o.Dest == dest && o.Op == OpTmpfs {
-			return i
-		}
-	}
-	return 0
 }
