@@ -502,7 +502,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 }
 
 // maxResponseHead bounds an origin's response head (interim responses
-// included), in bytes and, with the bytes read ahead, in lines.
+// included) in bytes. Lines are bounded too, by maxHeadLines, but counted
+// per read of up to 4 KiB (the body's first bytes may share the last
+// read), so a head of up to about 1,700 short lines can pass.
 const maxResponseHead = 256 << 10
 
 // responseHeadsBudget bounds what all exchanges together may hold of
