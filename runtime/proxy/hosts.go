@@ -2,11 +2,15 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // systemResolver is the proxy's resolver unless Options names another.
@@ -16,13 +20,17 @@ import (
 // the final dot, so a rooted name is looked for there first, by itself,
 // then asked of DNS as it is.
 type systemResolver struct {
-	hostsFile string
-	dns       Resolver
+	hosts *hostsFile
+	dns   Resolver
+}
+
+func newSystemResolver(hostsPath string, dns Resolver) systemResolver {
+	return systemResolver{hosts: &hostsFile{path: hostsPath}, dns: dns}
 }
 
 func (r systemResolver) LookupNetIP(ctx context.Context, network, name string) ([]netip.Addr, error) {
 	if bare, rooted := strings.CutSuffix(name, "."); rooted && bare != "" {
-		if addrs := hostsLookup(r.hostsFile, network, bare); len(addrs) > 0 {
+		if addrs := r.hosts.lookup(network, bare); len(addrs) > 0 {
 			return addrs, nil
 		}
 	}
@@ -32,18 +40,76 @@ func (r systemResolver) LookupNetIP(ctx context.Context, network, name string) (
 // maxHostsFile bounds how much of the hosts file is read.
 const maxHostsFile = 1 << 20
 
-// hostsLookup returns the addresses the hosts file gives name (in any
-// case, with or without a final dot there), of the family network asks
-// for ("ip", "ip4" or "ip6"), in file order. A missing or unreadable file
+// hostsEntry is one address the hosts file gives a name.
+type hostsEntry struct {
+	name string // lower case, without a final dot
+	addr netip.Addr
+}
+
+// hostsFile is the hosts file, parsed again only when it changes (its
+// size or modification time): a lookup costs a stat, not a read.
+type hostsFile struct {
+	path string
+
+	mu      sync.Mutex
+	size    int64
+	mtime   time.Time
+	loaded  bool
+	entries []hostsEntry
+}
+
+// lookup returns the addresses the hosts file gives name (in any case,
+// with or without a final dot there), of the family network asks for
+// ("ip", "ip4" or "ip6"), in file order. A missing or unreadable file
 // gives none.
-func hostsLookup(file, network, name string) []netip.Addr {
-	f, err := os.Open(file)
+func (h *hostsFile) lookup(network, name string) []netip.Addr {
+	var out []netip.Addr
+	for _, e := range h.current() {
+		if !strings.EqualFold(e.name, name) || slices.Contains(out, e.addr) ||
+			network == "ip4" && !e.addr.Is4() || network == "ip6" && !e.addr.Is6() {
+			continue
+		}
+		out = append(out, e.addr)
+	}
+	return out
+}
+
+// current returns the parsed entries, parsing the file if it changed.
+func (h *hostsFile) current() []hostsEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fi, err := os.Stat(h.path)
 	if err != nil {
+		h.loaded, h.entries = false, nil
 		return nil
 	}
+	if h.loaded && fi.Size() == h.size && fi.ModTime().Equal(h.mtime) {
+		return h.entries
+	}
+	data, err := readAtMost(h.path, maxHostsFile)
+	if err != nil {
+		h.loaded, h.entries = false, nil
+		return nil
+	}
+	h.entries = parseHosts(data)
+	h.size, h.mtime, h.loaded = fi.Size(), fi.ModTime(), true
+	return h.entries
+}
+
+func readAtMost(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
-	var out []netip.Addr
-	sc := bufio.NewScanner(io.LimitReader(f, maxHostsFile))
+	return io.ReadAll(io.LimitReader(f, max))
+}
+
+// parseHosts reads hosts-file lines: an address, then names; # starts a
+// comment, and a line whose address does not parse is skipped.
+func parseHosts(data []byte) []hostsEntry {
+	var out []hostsEntry
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		line, _, _ := strings.Cut(sc.Text(), "#")
 		fields := strings.Fields(line)
@@ -54,15 +120,8 @@ func hostsLookup(file, network, name string) []netip.Addr {
 		if err != nil {
 			continue
 		}
-		a = a.Unmap()
-		if network == "ip4" && !a.Is4() || network == "ip6" && !a.Is6() {
-			continue
-		}
 		for _, n := range fields[1:] {
-			if strings.EqualFold(strings.TrimSuffix(n, "."), name) {
-				out = append(out, a)
-				break
-			}
+			out = append(out, hostsEntry{name: strings.TrimSuffix(n, "."), addr: a.Unmap()})
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // The hosts file answers a rooted name first; anything else goes to DNS
@@ -15,7 +16,7 @@ func TestSystemResolver(t *testing.T) {
 	os.WriteFile(hosts, []byte("# comment\n127.0.0.1 localhost\n10.1.2.3 Build.Internal build # ci\n"+
 		"fd00::5 build\nnot-an-address other\n::ffff:10.9.9.9 mapped.\n"), 0o644)
 	dns := newResolver(map[string][]string{"example.test": {"11.0.0.1"}})
-	r := systemResolver{hostsFile: hosts, dns: dns}
+	r := newSystemResolver(hosts, dns)
 	for _, c := range []struct {
 		network, name string
 		want          []string
@@ -45,7 +46,17 @@ func TestSystemResolver(t *testing.T) {
 	if len(dns.unrooted) > 0 {
 		t.Errorf("DNS asked without the final dot: %v", dns.unrooted)
 	}
-	if got := hostsLookup(filepath.Join(t.TempDir(), "none"), "ip", "build"); got != nil {
+	// A change to the file is seen at the next lookup; a file gone
+	// answers nothing.
+	os.WriteFile(hosts, []byte("10.7.7.7 build\n"), 0o644)
+	future := time.Now().Add(time.Hour)
+	os.Chtimes(hosts, future, future)
+	if addrs, err := r.LookupNetIP(context.Background(), "ip", "build."); err != nil || len(addrs) != 1 ||
+		addrs[0].String() != "10.7.7.7" {
+		t.Errorf("after the hosts file changed: %v %v", addrs, err)
+	}
+	os.Remove(hosts)
+	if got := r.hosts.lookup("ip", "build"); got != nil {
 		t.Errorf("a missing hosts file answered %v", got)
 	}
 }

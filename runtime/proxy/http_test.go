@@ -710,32 +710,19 @@ func TestTunnelPassesOnAReset(t *testing.T) {
 // and lines (a head of many tiny fields costs several times its size once
 // parsed), and the heads being read at once share one budget.
 func TestResponseHeadLimits(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				n, _ := strconv.Atoi(strings.TrimPrefix(req.URL.Path, "/"))
-				io.WriteString(c, "HTTP/1.1 200 OK\r\n"+strings.Repeat("A: b\r\n", n)+
-					"Content-Length: 2\r\nConnection: close\r\n\r\nok")
-			}()
+	// The origin answers GET /N with N header fields.
+	addr := serveLoop(t, "127.0.0.2", func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
 		}
-	}()
+		n, _ := strconv.Atoi(strings.TrimPrefix(req.URL.Path, "/"))
+		io.WriteString(c, "HTTP/1.1 200 OK\r\n"+strings.Repeat("A: b\r\n", n)+
+			"Content-Length: 2\r\nConnection: close\r\n\r\nok")
+	})
+	_, port, _ := net.SplitHostPort(addr)
 	e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}})
-	a := "allowed.test:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	a := "allowed.test:" + port
 	for _, c := range []struct {
 		fields int
 		code   int

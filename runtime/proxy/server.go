@@ -59,7 +59,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Resolver == nil {
-		o.Resolver = systemResolver{hostsFile: "/etc/hosts", dns: net.DefaultResolver}
+		o.Resolver = newSystemResolver("/etc/hosts", net.DefaultResolver)
 	}
 	if o.Dialer == nil {
 		o.Dialer = &directDialer{}
