@@ -152,7 +152,8 @@ func (d *doc) keyParts(it unstable.Iterator) []keyPart {
 	var parts []keyPart
 	for it.Next() {
 		k := it.Node()
-		parts = append(parts, keyPart{name: string(k.Data), pos: d.posOf(k), end: int(k.Raw.Offset + k.Raw.Length)})
+		end := int(k.Raw.Offset + k.Raw.Length)
+		parts = append(parts, keyPart{name: string(k.Data), pos: d.posOf(k), end: end})
 	}
 	return parts
 }

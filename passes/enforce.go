@@ -212,12 +212,13 @@ func rootSlots(p *ir.Policy, t ir.Target) diag.List {
 	if len(roots) > ir.MacOSWorkspaceSlots {
 		d.Severity = diag.Error
 		d.Pos = roots[ir.MacOSWorkspaceSlots].Origin.Pos
-		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, the workspace it runs in "+
-			"included", len(roots), ir.MacOSWorkspaceSlots)
+		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, "+
+			"the workspace it runs in included", len(roots), ir.MacOSWorkspaceSlots)
 	} else {
 		d.Severity = diag.Warning
-		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, the workspace it runs "+
-			"in included, so it starts only in one of these", len(roots), ir.MacOSWorkspaceSlots)
+		d.Message = fmt.Sprintf("%d workspace roots: a macOS sandbox binds at most %d, "+
+			"the workspace it runs in included, so it starts only in one of these",
+			len(roots), ir.MacOSWorkspaceSlots)
 	}
 	if !d.Pos.IsValid() {
 		d.Pos = p.Origin.Pos

@@ -24,7 +24,8 @@ func TestExtendsTooLarge(t *testing.T) {
 	for j := range 200 {
 		fmt.Fprintf(&b, "[permissions.c%03d]\nextends = \"big\"\n", j)
 	}
-	_, diags := run(t, files{"amp.toml": b.String()}, frontend.Options{Files: []string{"amp.toml"}}, passes.Options{})
+	opts := frontend.Options{Files: []string{"amp.toml"}}
+	_, diags := run(t, files{"amp.toml": b.String()}, opts, passes.Options{})
 	var got []diag.Diagnostic
 	for _, d := range diags {
 		if d.Code == diag.ExtendsTooLarge {
@@ -37,7 +38,7 @@ func TestExtendsTooLarge(t *testing.T) {
 	// Under the budget, the same shape compiles.
 	small := strings.Replace(b.String(), "[permissions.c100]", "[permissions.x]\n[permissions.c100]", 1)
 	small = small[:strings.Index(small, "[permissions.c100]")]
-	if _, diags := run(t, files{"amp.toml": small}, frontend.Options{Files: []string{"amp.toml"}}, passes.Options{}); diags.HasErrors() {
+	if _, diags := run(t, files{"amp.toml": small}, opts, passes.Options{}); diags.HasErrors() {
 		t.Errorf("100 children of a 2,000-rule profile: %v", diags.Errors())
 	}
 }

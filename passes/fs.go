@@ -261,8 +261,8 @@ func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FS
 	r.Path = path
 	if !ir.HasGlobMeta(path) {
 		if braceList.MatchString(path) {
-			n.s.diags.Warnf(e.KeyPos, diag.LiteralBraces, "%q names one file, with braces in its name: braces "+
-				"are not expanded; write one rule per name", path)
+			n.s.diags.Warnf(e.KeyPos, diag.LiteralBraces, "%q names one file, with braces in its "+
+				"name: braces are not expanded; write one rule per name", path)
 		}
 		return r, true
 	}

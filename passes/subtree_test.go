@@ -36,7 +36,8 @@ func TestSubtreeGlobFolds(t *testing.T) {
 			cfg += "[permissions.p.filesystem" + c.table + "]\n"
 		}
 		cfg += c.entry + "\n"
-		res, diags := run(t, files{"c.toml": cfg}, frontend.Options{Files: []string{"c.toml"}}, passes.Options{})
+		opts := frontend.Options{Files: []string{"c.toml"}}
+		res, diags := run(t, files{"c.toml": cfg}, opts, passes.Options{})
 		if diags.HasErrors() {
 			t.Fatalf("%s: %v", c.entry, diags)
 		}

@@ -72,8 +72,8 @@ func buildChanges(d *ProfileDiff, old, new bool, targets []ir.Target) {
 	if old == new || !slices.Contains(targets, ir.Windows) {
 		return
 	}
-	c := SettingChange{Setting: "--windows-tool-folders", From: strconv.FormatBool(old), To: strconv.FormatBool(new),
-		Widens: new}
+	c := SettingChange{Setting: "--windows-tool-folders",
+		From: strconv.FormatBool(old), To: strconv.FormatBool(new), Widens: new}
 	d.Build = append(d.Build, c)
 	d.Widened = d.Widened || c.Widens
 }

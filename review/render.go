@@ -97,7 +97,8 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 		fmt.Fprintln(w, "  build options:")
 	}
 	for _, c := range d.Build {
-		fmt.Fprintf(w, "    %s %s: %s → %s%s\n", mark(c.Widens, true), c.Setting, c.From, c.To, buildWords(c))
+		fmt.Fprintf(w, "    %s %s: %s → %s%s\n", mark(c.Widens, true), c.Setting, c.From, c.To,
+			buildWords(c))
 	}
 }
 

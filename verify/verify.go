@@ -185,9 +185,9 @@ func compileAgainst(folders []string, o Options) (*driver.Build, *Check) {
 		for _, f := range m.SystemLayers {
 			names = append(names, f.Path)
 		}
-		return nil, &Check{Name: "against", Status: Failed, Summary: "the folder was built with the machine's " +
-			"layers (" + strings.Join(names, ", ") + "), which --against cannot repeat: build with " +
-			"--system-layers=false and -c for each file to pin a folder to its sources"}
+		return nil, &Check{Name: "against", Status: Failed, Summary: "the folder was built with the " +
+			"machine's layers (" + strings.Join(names, ", ") + "), which --against cannot repeat: " +
+			"build with --system-layers=false and -c for each file to pin a folder to its sources"}
 	}
 	b := o.Against(*m)
 	if b.Diags.HasErrors() {

@@ -394,8 +394,8 @@ func (e *exchange) run(rest []byte) bool {
 	// even after the client left (nothing reads the client meanwhile).
 	bud := &budget{r: &connReader{c: e.up, idle: e.s.opts.IdleTimeout}, left: maxResponseHead}
 	if !reserveResponseHead() {
-		e.s.reply(e.c, http.StatusServiceUnavailable, "", "too many responses are being read at once; try again",
-			false)
+		e.s.reply(e.c, http.StatusServiceUnavailable, "",
+			"too many responses are being read at once; try again", false)
 		e.c.Close()
 		e.up.Close()
 		<-bodyDone

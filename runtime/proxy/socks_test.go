@@ -307,9 +307,11 @@ func TestSOCKS5UDPAssociationsTotal(t *testing.T) {
 		t.Fatalf("association under the total: reply %#x", rep)
 	}
 	ctrl.Close()
-	for deadline := time.Now().Add(2 * time.Second); e.srv.udpAssocs.Load() != maxUDPAssociations-1; time.Sleep(10 * time.Millisecond) {
+	want := int64(maxUDPAssociations - 1)
+	for deadline := time.Now().Add(2 * time.Second); e.srv.udpAssocs.Load() != want; {
 		if time.Now().After(deadline) {
-			t.Fatalf("associations counted after one ended: %d, want %d", e.srv.udpAssocs.Load(), maxUDPAssociations-1)
+			t.Fatalf("associations counted after one ended: %d, want %d", e.srv.udpAssocs.Load(), want)
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -197,7 +197,8 @@ func TestRunShowsWhichPolicyIsInEffect(t *testing.T) {
 	e.expect(e.run(prof, "true"), expectation{code: 0, hasNot: []string{"unenforceable", "SOCKS5"}})
 	// -v shows every note on what Linux turns away, that one included.
 	e.extra = []string{"-v"}
-	e.expect(e.run(prof, "true"), expectation{code: 0, has: []string{"warning[unenforceable] (linux)", "SOCKS5"}})
+	e.expect(e.run(prof, "true"),
+		expectation{code: 0, has: []string{"warning[unenforceable] (linux)", "SOCKS5"}})
 }
 
 // What Linux cannot enforce is refused before anything is set up, at the
@@ -382,7 +383,8 @@ func TestStateDirErrorNamesItsSource(t *testing.T) {
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + filepath.Dir(e.ws), c.env}
 		out, _ := cmd.CombinedOutput()
 		r := result{code: cmd.ProcessState.ExitCode(), out: string(out)}
-		e.expect(r, expectation{code: 125, has: []string{"permc's state directory", c.want, "set PERMC_STATE_DIR"},
+		e.expect(r, expectation{code: 125,
+			has:     []string{"permc's state directory", c.want, "set PERMC_STATE_DIR"},
 			hostNot: []string{probe}})
 	}
 }

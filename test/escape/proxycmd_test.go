@@ -60,11 +60,13 @@ func TestProxyCommand(t *testing.T) {
 		return string(out)
 	}
 	allowed := fmt.Sprintf("127.0.0.1:%d", port)
-	if got := get(allowed); !strings.HasPrefix(got, "HTTP/1.1 200") || !strings.Contains(got, "ORIGIN-REACHED") {
+	if got := get(allowed); !strings.HasPrefix(got, "HTTP/1.1 200") ||
+		!strings.Contains(got, "ORIGIN-REACHED") {
 		t.Errorf("allowed origin through permc proxy:\n%s", got)
 	}
 	for _, target := range []string{fmt.Sprintf("127.0.0.2:%d", port), fmt.Sprintf("denied.test:%d", port)} {
-		if got := get(target); !strings.HasPrefix(got, "HTTP/1.1 403") || strings.Contains(got, "ORIGIN-REACHED") {
+		if got := get(target); !strings.HasPrefix(got, "HTTP/1.1 403") ||
+			strings.Contains(got, "ORIGIN-REACHED") {
 			t.Errorf("%s through permc proxy:\n%s", target, got)
 		}
 	}
@@ -79,7 +81,8 @@ func TestProxyCommand(t *testing.T) {
 		}
 	}
 
-	off := e.file(filepath.Join(e.state, "off.toml"), "default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n")
+	off := e.file(filepath.Join(e.state, "off.toml"),
+		"default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n")
 	out, _ := exec.Command(permcBin, "proxy", "--system-layers=false", "-c", off).CombinedOutput()
 	if !strings.Contains(string(out), "network.domains table") {
 		t.Errorf("proxy for a profile without domains:\n%s", out)
