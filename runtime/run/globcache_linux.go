@@ -13,13 +13,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/permc/permc/backend/bwrap"
 	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/internal/version"
+	"golang.org/x/sys/unix"
 )
 
 // globCache remembers what each deny glob matched, so that a command on an
@@ -223,6 +227,7 @@ func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, 
 		return bwrap.GlobResult{}, nil, false
 	}
 	e.Result.Scan = s
+	touch(c.key(s))
 	return e.Result, e.Dirs, true
 }
 
@@ -322,6 +327,64 @@ func (c *globCache) store(s bwrap.GlobScan, r bwrap.GlobResult, before []dirStam
 	if os.WriteFile(tmp, data, 0o600) == nil {
 		os.Rename(tmp, c.key(s))
 	}
+	pruneCache(c.dir, c.key(s), time.Now())
+}
+
+// The cache keeps at most cacheKeep entries, none unused for longer than
+// cacheMaxAge: an entry is stamped with the time of its last use.
+const (
+	cacheKeep   = 256
+	cacheMaxAge = 30 * 24 * time.Hour
+	// A temporary file older than this was left by a run that died
+	// between writing and renaming it.
+	cacheTmpAge = time.Hour
+)
+
+// pruneCache removes the entries of dir unused for cacheMaxAge, then the
+// least recently used beyond cacheKeep, and old temporary files; keep,
+// the entry just stored, stays. Runs call it after a walk, which costs far
+// more than reading the folder.
+func pruneCache(dir, keep string, now time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type entry struct {
+		path string
+		used time.Time
+	}
+	var live []entry
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || p == keep {
+			continue
+		}
+		age := now.Sub(info.ModTime())
+		switch {
+		case strings.HasSuffix(e.Name(), ".tmp"):
+			if age > cacheTmpAge {
+				os.Remove(p)
+			}
+		case !strings.HasSuffix(e.Name(), ".bin"):
+		case age > cacheMaxAge:
+			os.Remove(p)
+		default:
+			live = append(live, entry{p, info.ModTime()})
+		}
+	}
+	if len(live) < cacheKeep {
+		return
+	}
+	sort.Slice(live, func(i, j int) bool { return live[i].used.After(live[j].used) })
+	for _, e := range live[cacheKeep-1:] {
+		os.Remove(e.path)
+	}
+}
+
+// touch marks an entry as used now, for pruneCache.
+func touch(path string) {
+	unix.UtimesNanoAt(unix.AT_FDCWD, path, nil, 0)
 }
 
 // forEach calls f on every stamp, on a few goroutines, until one call

@@ -187,3 +187,66 @@ func TestGlobCacheDeferredCheck(t *testing.T) {
 		t.Fatalf("removed match: matches %+v, unverified %v; want a fresh walk with no match", res[0].Matches, c.Unverified())
 	}
 }
+
+// Storing an entry prunes the cache: entries unused for 30 days go, then
+// the least recently used beyond 256, and temporary files a dead run left;
+// a hit marks its entry as used, so what runs use stays.
+func TestGlobCachePrunes(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.env"), nil, 0o644)
+	state := t.TempDir()
+	c := newGlobCache(state, []byte("policy"))
+	dir := filepath.Join(state, "globcache")
+	os.MkdirAll(dir, 0o700)
+	now := time.Now()
+	put := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+		return p
+	}
+	var expired, fresh []string
+	for i := range 5 {
+		expired = append(expired, put(fmt.Sprintf("old%d.bin", i), 31*24*time.Hour))
+	}
+	for i := range 300 {
+		fresh = append(fresh, put(fmt.Sprintf("e%03d.bin", i), time.Duration(i)*time.Minute))
+	}
+	staleTmp := put("dead.bin.tmp", 2*time.Hour)
+	newTmp := put("busy.bin.tmp", time.Second)
+	other := put("notes.txt", 365*24*time.Hour)
+
+	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 2}
+	if _, diags := c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	if !exists(c.key(scan)) {
+		t.Fatal("the entry just stored was pruned")
+	}
+	for _, p := range expired {
+		if exists(p) {
+			t.Errorf("%s, unused for 31 days, was kept", filepath.Base(p))
+		}
+	}
+	for i, p := range fresh {
+		if want := i < cacheKeep-1; exists(p) != want {
+			t.Errorf("%s (used %d minutes ago): kept %v, want %v", filepath.Base(p), i, exists(p), want)
+		}
+	}
+	if exists(staleTmp) || !exists(newTmp) || !exists(other) {
+		t.Errorf("stale temporary file kept %v, fresh one kept %v, other file kept %v; want false, true, true",
+			exists(staleTmp), exists(newTmp), exists(other))
+	}
+
+	old := now.Add(-10 * 24 * time.Hour)
+	os.Chtimes(c.key(scan), old, old)
+	if _, ok := c.load(scan); !ok {
+		t.Fatal("the stored entry missed")
+	}
+	if info, err := os.Stat(c.key(scan)); err != nil || info.ModTime().Before(now) {
+		t.Fatalf("a hit left the entry's time at %v, want it marked as used now", info.ModTime())
+	}
+}
