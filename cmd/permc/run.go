@@ -2,12 +2,14 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"strings"
 
 	"github.com/permc/permc/driver"
@@ -39,6 +41,13 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: permc run [flags] -- CMD [ARGS...]")
 		return run.ExitSetup
 	}
+	// A flag given an empty value is a script's unset variable, never a
+	// choice: an empty pin would pin nothing, an empty root would be the
+	// current directory.
+	if msg := emptyFlag(fs, "expect-sha256", "C", "artifact", "workspace-root"); msg != "" {
+		fmt.Fprintf(stderr, "permc run: %s; nothing ran\n", msg)
+		return run.ExitSetup
+	}
 	// Flags that would go unheeded are refused: the command must not run
 	// under something other than what was asked for.
 	if *expect != "" && *artifact == "" {
@@ -61,6 +70,25 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return run.Report(stderr, err)
 	}
 	return code
+}
+
+// emptyFlag names the first of the given flags that the command line set
+// to an empty value, or returns "".
+func emptyFlag(set *flag.FlagSet, names ...string) string {
+	msg := ""
+	set.Visit(func(f *flag.Flag) {
+		if msg != "" || !slices.Contains(names, f.Name) {
+			return
+		}
+		if l, ok := f.Value.(*listFlag); ok && slices.Contains(*l, "") || f.Value.String() == "" {
+			dash := "--"
+			if len(f.Name) == 1 {
+				dash = "-"
+			}
+			msg = fmt.Sprintf("%s%s was given an empty value (an unset variable?)", dash, f.Name)
+		}
+	})
+	return msg
 }
 
 // runOptions compiles the profile and gathers the machine's roots.
@@ -176,6 +204,12 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	}
 	if binds.Tmpdir != "" {
 		tmpdir = binds.Tmpdir
+	}
+	for _, w := range binds.Workspaces {
+		if _, err := os.Stat(w); err != nil {
+			fmt.Fprintf(stderr, "permc run: --bind workspace=%s: %v\n", w, unwrapPathErr(err))
+			return nil, run.ExitSetup
+		}
 	}
 	if len(binds.Workspaces) > 0 {
 		wd, abs = binds.Workspaces[0], append(binds.Workspaces[1:], abs...)
