@@ -130,6 +130,12 @@ func (o *Options) checkWorkspaces() error {
 		return fail(ExitSetup,
 			"refusing TMPDIR %s: it is / or the home directory or one of its ancestors, and :tmpdir rules would open all of it", t)
 	}
+	if o.Tmpdir != "" {
+		if k := kernelFS(o.Tmpdir); k != "" {
+			return fail(ExitSetup, "refusing TMPDIR %s: it is in %s, and a writable root there would let the sandbox "+
+				"change the host kernel's settings; set TMPDIR to a plain folder", o.Tmpdir, k)
+		}
+	}
 	for _, w := range append([]string{o.Dir}, o.Roots...) {
 		w = filepath.Clean(w)
 		if !filepath.IsAbs(w) {
@@ -139,8 +145,28 @@ func (o *Options) checkWorkspaces() error {
 			return fail(ExitSetup,
 				"refusing workspace %s: it is / or the home directory or one of its ancestors; run from a project folder or pass -C", w)
 		}
+		if k := kernelFS(w); k != "" {
+			return fail(ExitSetup, "refusing workspace %s: it is in %s, and a writable root there would let the sandbox "+
+				"change the host kernel's settings", w, k)
+		}
 	}
 	return nil
+}
+
+// kernelFS names the kernel file system a root from the environment or
+// the command line lies in (/proc, /sys, /dev, or one mounted elsewhere),
+// or returns "": such a root is never made writable.
+func kernelFS(p string) string {
+	real := filepath.Clean(p)
+	if r, err := filepath.EvalSymlinks(real); err == nil {
+		real = r
+	}
+	for _, k := range []string{"/proc", "/sys", "/dev"} {
+		if isAncestorOrSelf(k, real) {
+			return k
+		}
+	}
+	return kernelFSType(real)
 }
 
 // BroadRoot reports whether a workspace root w is /, the home directory

@@ -1,6 +1,8 @@
 package run
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,12 +22,39 @@ func TestCheckWorkspaces(t *testing.T) {
 		{"/home", "/home/dev", false},
 		{"/home/devx", "/home/dev", true},
 		{"relative", "/home/dev", false},
+		{"/sys", "/home/dev", false},
+		{"/sys/kernel/mm", "/home/dev", false},
+		{"/proc/sys", "/home/dev", false},
+		{"/dev/shm", "/home/dev", false},
+		{"/system", "/home/dev", true},
 	}
 	for _, tc := range tests {
 		o := &Options{Dir: tc.dir, Home: tc.home}
 		if err := o.checkWorkspaces(); (err == nil) != tc.ok {
 			t.Errorf("workspace %s with home %s: err %v, want ok=%v", tc.dir, tc.home, err, tc.ok)
 		}
+	}
+}
+
+// A writable root from the environment or the command line is never a
+// kernel file system: TMPDIR=/sys as root would let the sandbox write the
+// host kernel's settings. Reached through a symlink, or mounted elsewhere,
+// it is refused the same.
+func TestCheckWorkspacesRefusesKernelFileSystems(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Symlink("/sys/kernel", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tmpdir := range []string{"/sys", "/sys/kernel/mm", "/proc/sys", "/dev/shm", link} {
+		o := &Options{Dir: "/home/dev/proj", Home: "/home/dev", Tmpdir: tmpdir}
+		err := o.checkWorkspaces()
+		if err == nil || !strings.Contains(err.Error(), "kernel's settings") {
+			t.Errorf("TMPDIR=%s: err %v, want a refusal", tmpdir, err)
+		}
+	}
+	o := &Options{Dir: "/home/dev/proj", Home: "/home/dev", Tmpdir: t.TempDir()}
+	if err := o.checkWorkspaces(); err != nil {
+		t.Errorf("a plain TMPDIR: %v", err)
 	}
 }
 
