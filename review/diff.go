@@ -56,13 +56,17 @@ type ProfileDiff struct {
 	Network     []SettingChange `json:"network,omitempty"`
 	Hosts       []HostChange    `json:"hosts,omitempty"`
 	Sockets     []SocketChange  `json:"unix_sockets,omitempty"`
+	// Globs are glob rules added, removed or changed. A glob's matches
+	// are compared rule by rule, not by example: which names a changed
+	// pattern matches is not something a few probes can show.
+	Globs []SettingChange `json:"globs,omitempty"`
 	// Build lists build options that change what a folder's artifacts
 	// grant beyond its policy (--windows-tool-folders).
 	Build []SettingChange `json:"build,omitempty"`
 }
 
 func (d *ProfileDiff) empty() bool {
-	return len(d.Paths)+len(d.Network)+len(d.Hosts)+len(d.Sockets)+len(d.Build) == 0
+	return len(d.Paths)+len(d.Network)+len(d.Hosts)+len(d.Sockets)+len(d.Globs)+len(d.Build) == 0
 }
 
 // buildChanges adds to d what the build options change on top of the
@@ -169,6 +173,10 @@ func Compare(a, b *ir.Policy, targets []ir.Target) *ProfileDiff {
 	d.Network = compareSettings(a, b)
 	d.Hosts = compareHosts(a, b)
 	d.Sockets = compareSockets(a, b)
+	d.Globs = compareGlobs(a, b)
+	for _, c := range d.Globs {
+		d.Widened = d.Widened || c.Widens
+	}
 	for _, c := range d.Paths {
 		d.Widened = d.Widened || c.Widens
 	}
@@ -182,6 +190,59 @@ func Compare(a, b *ir.Policy, targets []ir.Target) *ProfileDiff {
 		d.Widened = d.Widened || c.Widens
 	}
 	return d
+}
+
+// compareGlobs lists the glob rules that differ. A glob rule is the same
+// on both sides only with the same base, pattern and access; any other
+// change widens when it takes a deny away or adds a grant, or grants more.
+// A narrowed deny pattern thus shows as its old rule removed (widens) and
+// the new one added.
+func compareGlobs(a, b *ir.Policy) []SettingChange {
+	globs := func(p *ir.Policy) map[string]ir.FSRule {
+		m := map[string]ir.FSRule{}
+		for _, r := range p.FS.Rules {
+			if r.Glob {
+				m[r.Key()] = r
+			}
+		}
+		return m
+	}
+	old, new := globs(a), globs(b)
+	keys := map[string]bool{}
+	for k := range old {
+		keys[k] = true
+	}
+	for k := range new {
+		keys[k] = true
+	}
+	var out []SettingChange
+	for k := range keys {
+		o, inOld := old[k]
+		n, inNew := new[k]
+		if inOld && inNew && o.Access == n.Access {
+			continue
+		}
+		r, c := n, SettingChange{From: "(none)", To: "(none)"}
+		if inOld {
+			r, c.From, c.Old = o, o.Access.String(), o.Origin.String()
+		}
+		if inNew {
+			c.To, c.New = n.Access.String(), n.Origin.String()
+		}
+		c.Setting = r.Path
+		if r.Base != ir.BaseAbs {
+			c.Setting = r.Base.String() + " " + r.Path
+		}
+		switch {
+		case inOld && o.Access == ir.Deny:
+			c.Widens = true // a deny taken away or turned into a grant
+		case inNew && n.Access != ir.Deny:
+			c.Widens = !inOld || rank(n.Access) > rank(o.Access)
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Setting < out[j].Setting })
+	return out
 }
 
 // rank orders accesses by how much they grant.

@@ -478,3 +478,36 @@ func TestDiffAbsoluteRuleInsideARoot(t *testing.T) {
 		t.Errorf("adding the read-only rule widened: %+v", r.Profiles)
 	}
 }
+
+// A narrowed deny glob widens, though every example path of the old
+// pattern may still be denied: globs are compared rule by rule.
+func TestDiffNarrowedDenyGlob(t *testing.T) {
+	inTemp(t)
+	old := side(t, "old.toml", base)
+	for _, tc := range []struct {
+		new     string
+		widened bool
+	}{
+		{`"**/p.env" = "deny"`, true},
+		{`"**/?*.env" = "deny"`, true},
+		{`"**/[ab]*.env" = "deny"`, true},
+		{`"**/*.env" = "read"`, true},
+		{`"**/*.env" = "deny"
+"**/*.key" = "deny"`, false},
+	} {
+		r := Diff(old, side(t, "new.toml", edit(t, `"**/*.env" = "deny"`, tc.new)), Options{Targets: ir.Targets})
+		if r.Widened != tc.widened {
+			t.Errorf("%s: widened %v, want %v (%+v)", tc.new, r.Widened, tc.widened, r.Profiles)
+			continue
+		}
+		if len(r.Profiles) != 1 || len(r.Profiles[0].Globs) == 0 {
+			t.Errorf("%s: no glob change listed: %+v", tc.new, r.Profiles)
+			continue
+		}
+		var text strings.Builder
+		WriteDiffText(&text, r)
+		if tc.widened && !strings.Contains(text.String(), "+ :workspace_roots **/*.env: deny") {
+			t.Errorf("%s: the text does not name the old rule as widening:\n%s", tc.new, text.String())
+		}
+	}
+}

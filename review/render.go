@@ -93,6 +93,18 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	for _, c := range d.Sockets {
 		fmt.Fprintf(w, "    %s %s: %s (%s)\n", mark(c.Widens, true), c.Path, socketWords(c.Allowed), c.At)
 	}
+	if len(d.Globs) > 0 {
+		fmt.Fprintln(w, "  glob rules (compared rule by rule: a changed pattern is its old rule removed and the new one added):")
+	}
+	for _, c := range d.Globs {
+		fmt.Fprintf(w, "    %s %s: %s → %s\n", mark(c.Widens, true), c.Setting, c.From, c.To)
+		if c.Old != "" {
+			fmt.Fprintf(w, "        old: %s\n", c.Old)
+		}
+		if c.New != "" {
+			fmt.Fprintf(w, "        new: %s\n", c.New)
+		}
+	}
 	if len(d.Build) > 0 {
 		fmt.Fprintln(w, "  build options:")
 	}
@@ -254,6 +266,10 @@ func writeProfileMarkdown(w io.Writer, r *Report, d *ProfileDiff, head string) {
 	for _, c := range d.Sockets {
 		fmt.Fprintf(w, "| %s | unix socket `%s` | %s | %s | %s |\n", mdMark(c.Widens, true), cell(c.Path),
 			socketState(!c.Allowed), socketState(c.Allowed), mdText(c.At))
+	}
+	for _, c := range d.Globs {
+		fmt.Fprintf(w, "| %s | glob rule `%s` | %s | %s | old: %s<br>new: %s |\n", mdMark(c.Widens, true), cell(c.Setting),
+			c.From, c.To, mdText(c.Old), mdText(c.New))
 	}
 	for _, c := range d.Build {
 		fmt.Fprintf(w, "| %s | build option `%s` | %s | %s | %s |\n", mdMark(c.Widens, true), c.Setting,
