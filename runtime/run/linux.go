@@ -325,12 +325,7 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	}
 	mode := o.Policy.Net.Mode()
 	var broker *linux.Broker
-	socks := o.Policy.Net.AllowedUnixSockets()
-	if len(socks) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
-		paths := make([]string, len(socks))
-		for i, s := range socks {
-			paths[i] = s.Path
-		}
+	if paths := allowedSockets(&o.Policy.Net, o.logf); len(paths) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
 		broker = linux.NewBroker(paths, mode != ir.NetFull, o.logf)
 	}
 	prepare := func(s *linux.Spec) error {
@@ -440,4 +435,45 @@ func closeFiles(fs []*os.File) {
 // runUnrestricted replaces permc with the command.
 func runUnrestricted(o *Options) (int, error) {
 	return ExitSetup, o.runUnsandboxed(syscall.Exec, exec.LookPath)
+}
+
+// allowedSockets is the Unix socket allowlist as the broker gets it: an
+// allowed path that is a denied one on this disk, through a symlink on
+// either side (/var/run is /run on most systems), is left out, so a deny
+// holds whatever spelling the allow used.
+func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
+	denied := map[string]string{}
+	for _, s := range n.UnixSockets {
+		if !s.Allow {
+			denied[filepath.Clean(s.Path)] = s.Path
+			denied[socketTarget(s.Path)] = s.Path
+		}
+	}
+	var out []string
+	for _, s := range n.AllowedUnixSockets() {
+		d, ok := denied[filepath.Clean(s.Path)]
+		if !ok {
+			d, ok = denied[socketTarget(s.Path)]
+		}
+		if ok {
+			logf("unix socket %s is not allowed: it is %s, which the profile denies", s.Path, d)
+			continue
+		}
+		out = append(out, s.Path)
+	}
+	return out
+}
+
+// socketTarget is where a socket path leads on this disk, as the broker
+// resolves it: the socket itself, or its folder when it does not exist
+// yet.
+func socketTarget(p string) string {
+	p = filepath.Clean(p)
+	if c, err := filepath.EvalSymlinks(p); err == nil {
+		return c
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(d, filepath.Base(p))
+	}
+	return p
 }
