@@ -79,6 +79,9 @@ func (l *Launch) Run() (int, error) {
 	if err := CloseOnExecInherited(); err != nil {
 		return ExitSetup, err
 	}
+	if err := CheckUTF8(&l.Spec); err != nil {
+		return ExitSetup, err
+	}
 	if l.Direct {
 		return l.runDirect()
 	}

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/permc/permc/backend/bwrap"
 )
@@ -144,4 +146,54 @@ func ReadStatus(r io.Reader) Status {
 
 func errRecord(code int, format string, args ...any) []byte {
 	return []byte(fmt.Sprintf("E%d %s\x00", code, fmt.Sprintf(format, args...)))
+}
+
+// CheckUTF8 refuses a value holding a string that is not valid UTF-8: the
+// plan reaches the inner stage as JSON, which would carry such a string
+// with U+FFFD in place of each bad byte, as another argument or another
+// path (a Landlock grant on a sibling folder). Refusing is the safe side
+// until the plan has an encoding that keeps bytes.
+func CheckUTF8(v any) error {
+	if s, ok := badString(reflect.ValueOf(v)); ok {
+		return fmt.Errorf("%q is not valid UTF-8, which permc cannot yet pass to the sandbox unchanged; nothing ran", s)
+	}
+	return nil
+}
+
+func badString(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			return v.String(), true
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return badString(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if s, ok := badString(v.Field(i)); ok {
+				return s, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", false // bytes, not text
+		}
+		for i := range v.Len() {
+			if s, ok := badString(v.Index(i)); ok {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if s, ok := badString(it.Key()); ok {
+				return s, true
+			}
+			if s, ok := badString(it.Value()); ok {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }

@@ -28,3 +28,22 @@ func TestReadStatus(t *testing.T) {
 		})
 	}
 }
+
+// A string that JSON would carry with U+FFFD in place of its bad bytes is
+// refused wherever it sits in the plan; bytes are not text.
+func TestCheckUTF8(t *testing.T) {
+	for _, s := range []Spec{
+		{Argv: []string{"printf", "A\xffB"}},
+		{Env: []string{"X=v\xfe"}},
+		{Dir: "/w/\xff"},
+		{Guards: []Guard{{Path: "/w/\xff\xfe.env"}}},
+	} {
+		if err := CheckUTF8(&s); err == nil || !strings.Contains(err.Error(), `\x`) {
+			t.Errorf("%+v: err %v, want a refusal naming the bytes", s, err)
+		}
+	}
+	ok := Spec{Argv: []string{"printf", "é"}, Seccomp: []byte{0xff, 0xfe}, Dir: "/w"}
+	if err := CheckUTF8(&ok); err != nil {
+		t.Errorf("valid plan refused: %v", err)
+	}
+}

@@ -176,6 +176,9 @@ func (o *Options) runLandlockOnly(c *landlockOnlyCause) (int, error) {
 	if err != nil {
 		return ExitSetup, fail(ExitSetup, "seccomp: %v", err)
 	}
+	if err := linux.CheckUTF8(lr); err != nil {
+		return ExitSetup, fail(ExitSetup, "landlock ruleset: %v", err)
+	}
 	raw, err := json.Marshal(lr)
 	if err != nil {
 		return ExitSetup, fail(ExitSetup, "landlock ruleset: %v", err)

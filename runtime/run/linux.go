@@ -423,6 +423,9 @@ func (o *Options) landlock(res *bwrap.Resolved, broker *linux.Broker) (json.RawM
 	if diags.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "landlock ruleset", Diags: diags}
 	}
+	if err := linux.CheckUTF8(lr); err != nil {
+		return nil, fail(ExitSetup, "landlock ruleset: %v", err)
+	}
 	return json.Marshal(lr)
 }
 
