@@ -50,6 +50,7 @@ const (
 	EPERM           Errno = 1  // operation not permitted: the policy refuses the call
 	ENOSYS          Errno = 38 // function not implemented: libc falls back
 	EPROTONOSUPPORT Errno = 93 // protocol not supported: the caller falls back to another
+	EOPNOTSUPP      Errno = 95 // operation not supported: tools that copy attributes go on without them
 )
 
 func (e Errno) String() string {
@@ -60,6 +61,8 @@ func (e Errno) String() string {
 		return "ENOSYS"
 	case EPROTONOSUPPORT:
 		return "EPROTONOSUPPORT"
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP"
 	}
 	return fmt.Sprintf("errno(%d)", uint16(e))
 }
@@ -187,6 +190,18 @@ var abiX86_64 = SyscallABI{
 		"clone3":            435,
 		"mount_setattr":     442,
 		"open_tree_attr":    467,
+		"chmod":             90,
+		"fchmod":            91,
+		"fchmodat":          268,
+		"fchmodat2":         452,
+		"setxattr":          188,
+		"lsetxattr":         189,
+		"fsetxattr":         190,
+		"setxattrat":        463,
+		"removexattr":       197,
+		"lremovexattr":      198,
+		"fremovexattr":      199,
+		"removexattrat":     466,
 	},
 }
 
@@ -238,6 +253,17 @@ var abiAArch64 = SyscallABI{
 		"clone3":            435,
 		"mount_setattr":     442,
 		"open_tree_attr":    467,
+		"fchmod":            52,
+		"fchmodat":          53,
+		"fchmodat2":         452,
+		"setxattr":          5,
+		"lsetxattr":         6,
+		"fsetxattr":         7,
+		"setxattrat":        463,
+		"removexattr":       14,
+		"lremovexattr":      15,
+		"fremovexattr":      16,
+		"removexattrat":     466,
 	},
 }
 
@@ -679,6 +705,39 @@ func cloneRule() SyscallRule {
 		}},
 		Default: allow("clone without namespace flags: fork, vfork, threads"),
 	}
+}
+
+// WithoutNamespaces adds the rules of the Landlock-only mode, where the
+// command runs in the caller's own mount namespace: Landlock does not
+// govern a file's mode or extended attributes, so a command could make
+// what it may only read writable by other users (permc's own state, the
+// caller's dotfiles), for any local user to change. The chmod calls fail
+// with EPERM when the new mode has a group or other write bit, and
+// setting or removing extended attributes (POSIX ACLs among them) fails
+// with EOPNOTSUPP. Only the names abi has are added (aarch64 has no
+// chmod).
+func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
+	const why = "the Landlock-only mode: Landlock does not govern modes, so no group or other write bit"
+	modeArg := map[string]uint8{"chmod": 1, "fchmod": 1, "fchmodat": 2, "fchmodat2": 2}
+	xattr := []string{"setxattr", "lsetxattr", "fsetxattr", "setxattrat",
+		"removexattr", "lremovexattr", "fremovexattr", "removexattrat"}
+	var add []SyscallRule
+	for name, arg := range modeArg {
+		add = append(add, SyscallRule{Name: name,
+			Cases: []ArgCase{{When: []ArgCond{{Arg: arg, Op: ArgAnyBits32, Mask: 0o022,
+				What: "mode & 022 (group or other write)"}}, Verdict: refuse(EPERM, why)}},
+			Default: allow("modes without group or other write")})
+	}
+	for _, name := range xattr {
+		add = append(add, SyscallRule{Name: name, Default: refuse(EOPNOTSUPP,
+			"the Landlock-only mode: extended attributes (POSIX ACLs) could open a file to other users")})
+	}
+	for _, a := range add {
+		if _, ok := abi.Numbers[a.Name]; ok {
+			r.Rules = append(r.Rules, a)
+		}
+	}
+	sort.Slice(r.Rules, func(i, j int) bool { return r.Rules[i].Name < r.Rules[j].Name })
 }
 
 func ioctlRule() SyscallRule {

@@ -48,6 +48,22 @@ func Compile(p *ir.Policy, arch Arch) (*Program, error) {
 	return compileRules(&rules, arch, abi, newProvenance(p))
 }
 
+// CompileWithoutNamespaces builds the filter of the Landlock-only mode:
+// Compile's, with [ir.SyscallRules.WithoutNamespaces] added.
+func CompileWithoutNamespaces(p *ir.Policy, arch Arch) (*Program, error) {
+	abi := arch.ABI()
+	if abi == nil {
+		return nil, fmt.Errorf("seccomp: unknown architecture %q; want one of %v", arch, Arches())
+	}
+	if p.Unrestricted {
+		return nil, ErrUnrestricted
+	}
+	rules := ir.SyscallPolicy(p.Net.Mode(), len(p.Net.AllowedUnixSockets()) > 0,
+		p.Net.DangerouslyAllowAllUnixSockets)
+	rules.WithoutNamespaces(abi)
+	return compileRules(&rules, arch, abi, newProvenance(p))
+}
+
 // provenance says where the blocks of a program come from.
 type provenance struct {
 	network string // the setting that chose the network mode

@@ -64,6 +64,12 @@
 //     architectures) fail with ENOSYS, so a syscall added by a later kernel
 //     cannot slip past, and libc falls back as it does on an older kernel.
 //
+// The Landlock-only mode, with no mount namespace of its own, loads
+// [CompileWithoutNamespaces]: the same program, and chmod, fchmod,
+// fchmodat and fchmodat2 fail with EPERM for a mode with a group or other
+// write bit, and the calls that set or remove extended attributes with
+// EOPNOTSUPP ([ir.SyscallRules.WithoutNamespaces]).
+//
 // Per network mode ([ir.NetMode]):
 //
 //   - off: socket creates no family at all (EPERM); connect, bind,

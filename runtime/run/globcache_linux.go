@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -200,7 +201,7 @@ func (c *globCache) load(s bwrap.GlobScan) (bwrap.GlobResult, bool) {
 
 // loadStamps is load with the stamps the entry was verified against.
 func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, bool) {
-	data, err := os.ReadFile(c.key(s))
+	data, err := readPrivate(c.dir, c.key(s))
 	if err != nil {
 		return bwrap.GlobResult{}, nil, false
 	}
@@ -229,6 +230,30 @@ func (c *globCache) loadStamps(s bwrap.GlobScan) (bwrap.GlobResult, []dirStamp, 
 	e.Result.Scan = s
 	touch(c.key(s))
 	return e.Result, e.Dirs, true
+}
+
+// readPrivate reads a cache entry only when it and its folder are the
+// caller's own and writable by no one else: an entry another user could
+// have written may hide matches.
+func readPrivate(dir, path string) ([]byte, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil || !private(&st) || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return nil, errors.New("the glob cache's folder is not private")
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || !private(&st) ||
+		st.Mode&unix.S_IFMT != unix.S_IFREG || st.Nlink != 1 {
+		return nil, errors.New("the glob cache entry is not private")
+	}
+	return io.ReadAll(f)
+}
+
+func private(st *unix.Stat_t) bool {
+	return int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
 }
 
 // Unverified reports whether an entry was used on Deferred terms: a

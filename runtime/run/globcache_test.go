@@ -250,3 +250,34 @@ func TestGlobCachePrunes(t *testing.T) {
 		t.Fatalf("a hit left the entry's time at %v, want it marked as used now", info.ModTime())
 	}
 }
+
+// An entry is used only when it and its folder are private to the
+// caller: one that another user could have written may hide matches.
+func TestGlobCacheIgnoresEntriesOthersCouldWrite(t *testing.T) {
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.env"), nil, 0o644)
+	c := newGlobCache(t.TempDir(), []byte("policy"))
+	scan := bwrap.GlobScan{Base: root, Pattern: "**/*.env", MaxDepth: 2}
+	if _, diags := c.Expand(bwrap.HostFS{}, []bwrap.GlobScan{scan}, bwrap.GlobOptions{}); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, ok := c.load(scan); !ok {
+		t.Fatal("a private entry missed")
+	}
+	for _, tc := range []struct {
+		path string
+		mode os.FileMode
+	}{{c.key(scan), 0o666}, {c.key(scan), 0o620}, {c.dir, 0o777}, {c.dir, 0o777 | os.ModeSticky}} {
+		os.Chmod(tc.path, tc.mode)
+		if _, ok := c.load(scan); ok {
+			t.Errorf("%s with mode %v: the entry was used", tc.path, tc.mode)
+		}
+		os.Chmod(c.key(scan), 0o600)
+		os.Chmod(c.dir, 0o700)
+	}
+	link := c.key(scan) + ".link"
+	os.Link(c.key(scan), link)
+	if _, ok := c.load(scan); ok {
+		t.Error("an entry with a second name was used")
+	}
+}

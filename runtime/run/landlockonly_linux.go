@@ -172,7 +172,7 @@ func (o *Options) runLandlockOnly(c *landlockOnlyCause) (int, error) {
 	if !ok {
 		return ExitSetup, fail(ExitSetup, "no seccomp filter for this architecture")
 	}
-	prog, err := seccomp.Compile(o.Policy, arch)
+	prog, err := seccomp.CompileWithoutNamespaces(o.Policy, arch)
 	if err != nil {
 		return ExitSetup, fail(ExitSetup, "seccomp: %v", err)
 	}

@@ -206,6 +206,11 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 			// command can make what it may only read world-writable, for
 			// any local user to change before the next run.
 			fi, err := os.Lstat(path)
+			if err == nil && path == filepath.Clean(o.StateDir) && !privateDir(statFollow(path, fi)) {
+				return fail(ExitSetup, "refusing to run: permc's state directory %s must be yours and writable by "+
+					"you alone (mode %v); others could plant what the next run trusts. chmod go-w %s",
+					path, fi.Mode(), path)
+			}
 			if err == nil && fi.Mode()&os.ModeSymlink == 0 &&
 				fi.Mode()&0o002 != 0 && fi.Mode()&os.ModeSticky == 0 {
 				return fail(ExitSetup, "refusing to run: %s is writable by every user (mode %v); "+
@@ -252,6 +257,16 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		}
 	}
 	return nil
+}
+
+// statFollow is fi, or what it links to.
+func statFollow(path string, fi os.FileInfo) os.FileInfo {
+	if fi.Mode()&os.ModeSymlink != 0 {
+		if t, err := os.Stat(path); err == nil {
+			return t
+		}
+	}
+	return fi
 }
 
 // openFolder returns the first folder from dir up to / that every user

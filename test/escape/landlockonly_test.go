@@ -211,6 +211,28 @@ func landlockOnlyAsRoot(t *testing.T) {
 }
 
 func landlockOnlyCases(t *testing.T, uid int) {
+	// Landlock does not govern modes: the filter keeps the command from
+	// opening a file it may only read (permc's state, a dotfile) to the
+	// other users of the machine, by a write bit or an ACL.
+	t.Run("chmod-cannot-open-files-to-others", func(t *testing.T) {
+		e := landlockOnlyEnv(t, uid)
+		layout(e)
+		open := filepath.Join(e.outside, "open.txt")
+		before, err := os.Stat(open)
+		if err != nil {
+			t.Fatal(err)
+		}
+		script := fmt.Sprintf("chmod 666 %[1]s || echo CHMOD-OW-REFUSED; chmod g+w %[1]s || echo CHMOD-GW-REFUSED; "+
+			"echo x > w.sh && chmod 700 w.sh && chmod 755 w.sh && echo CHMOD-PLAIN-OK; "+
+			"python3 -c 'import os; os.setxattr(\"w.sh\", \"user.x\", b\"1\")' 2>&1 | grep -q 'not supported' && echo XATTR-REFUSED",
+			open)
+		e.expect(e.run(restrictedProfile(e), script), expectation{code: 0,
+			has: []string{"CHMOD-OW-REFUSED", "CHMOD-GW-REFUSED", "CHMOD-PLAIN-OK", "XATTR-REFUSED"}})
+		after, err := os.Stat(open)
+		if err != nil || after.Mode() != before.Mode() {
+			t.Errorf("%s: mode %v before the run, %v after (%v)", open, before.Mode(), after.Mode(), err)
+		}
+	})
 	t.Run("read-only-runs-writes-fail", func(t *testing.T) {
 		e := landlockOnlyEnv(t, uid)
 		layout(e)
@@ -346,14 +368,20 @@ func landlockOnlyCases(t *testing.T, uid int) {
 		}
 	})
 	t.Run("a-world-writable-state-dir-stops-the-next-run", func(t *testing.T) {
-		// Landlock does not govern chmod: the command can open permc's
-		// state to every local user. The next run refuses.
+		// Landlock does not govern chmod; the filter refuses the command
+		// a write bit for others on permc's state. A state folder opened
+		// to every user all the same (by hand, say) stops the next run.
 		e := landlockOnlyEnv(t, uid)
 		os.Chown(e.state, uid, uid)
-		e.expect(e.run(readOnlyProfile(e), "chmod 777 "+e.state+" && echo CHMOD-OK"),
-			expectation{code: 0, has: []string{"CHMOD-OK"}})
-		e.expect(e.run(readOnlyProfile(e), "echo RAN"),
-			expectation{code: 125, has: []string{"is writable by every user"}, hasNot: []string{"RAN\n"}})
+		e.expect(e.run(readOnlyProfile(e), "chmod 777 "+e.state+" || echo CHMOD-REFUSED"),
+			expectation{code: 0, has: []string{"CHMOD-REFUSED"}})
+		for _, mode := range []os.FileMode{0o777, 0o777 | os.ModeSticky, 0o770} {
+			if err := os.Chmod(e.state, mode); err != nil {
+				t.Fatal(err)
+			}
+			e.expect(e.run(readOnlyProfile(e), "echo RAN"),
+				expectation{code: 125, has: []string{"must be yours and writable by you alone"}, hasNot: []string{"RAN\n"}})
+		}
 	})
 	t.Run("a-chain-over-1000-deep-dies-with-the-run", func(t *testing.T) {
 		// Each process forks one child and waits; the first exits once

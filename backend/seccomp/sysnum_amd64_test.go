@@ -1,0 +1,8 @@
+//go:build linux
+
+package seccomp
+
+import "golang.org/x/sys/unix"
+
+// archXSys are the numbers only this architecture has.
+var archXSys = map[string]uintptr{"chmod": unix.SYS_CHMOD}

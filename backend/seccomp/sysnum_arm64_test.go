@@ -1,0 +1,7 @@
+//go:build linux
+
+package seccomp
+
+// archXSys are the numbers only this architecture has (aarch64 has no
+// chmod).
+var archXSys = map[string]uintptr{}
