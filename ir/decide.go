@@ -491,6 +491,33 @@ func globMatch(t Target, pat string, rel []string, fold bool) bool {
 	return err == nil && ok
 }
 
+// GlobMayReachProtected reports whether a grant glob's pattern, below
+// base, could match a protected name (.git, .agents, .codex) by a
+// wildcard: below :workspace_roots the first component, where those names
+// sit; below any other base, every component, since the workspace roots
+// are not known before the run. A component that spells the name names
+// it, as an explicit rule does.
+func GlobMayReachProtected(base BaseKind, pattern string) bool {
+	comps := strings.Split(strings.Trim(pattern, "/"), "/")
+	if base == BaseWorkspaceRoots {
+		comps = comps[:1]
+	}
+	for _, c := range comps {
+		if !strings.ContainsAny(c, "*?[") {
+			continue
+		}
+		if c == "**" {
+			return true
+		}
+		for _, n := range ProtectedNames {
+			if ok, err := doublestar.Match(strings.ToLower(c), n); err == nil && ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // protections returns the implicit read-only entries covering pc.
 func (d *decider) protections(pc []string) []Match {
 	var out []Match

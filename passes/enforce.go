@@ -162,6 +162,39 @@ var TargetChecks = map[ir.Target]func(p *ir.Policy) diag.List{}
 // On Windows a rule that only the unelevated mode cannot enforce is a
 // warning saying that mode is unusable; the manifest records it.
 func Enforceability(p *ir.Policy, t ir.Target) diag.List {
+	diags := enforceability(p, t)
+	if t == ir.MacOS {
+		diags = append(diags, globsOverProtected(p)...)
+	}
+	return diags
+}
+
+// globsOverProtected refuses, on macOS, a write glob that could match
+// protected metadata: Seatbelt applies the last matching form, and a glob
+// cannot be ordered below the protection yet above the explicit rules
+// deeper inside it, so .git/hooks would become writable.
+func globsOverProtected(p *ir.Policy) diag.List {
+	var diags diag.List
+	if p.Unrestricted || !p.FS.ProtectMetadata {
+		return nil
+	}
+	for _, r := range p.FS.Rules {
+		if !r.Glob || r.Access != ir.Write || !ir.GlobMayReachProtected(r.Base, r.Path) {
+			continue
+		}
+		pos := r.Origin.Pos
+		if !pos.IsValid() {
+			pos = p.Origin.Pos
+		}
+		diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: diag.Unenforceable, Target: string(ir.MacOS),
+			Message: fmt.Sprintf("%s: on macOS a write glob that can match %s would make that protected metadata "+
+				"writable; start the pattern with a literal folder, or name the paths", describe(r),
+				strings.Join(ir.ProtectedNames, ", "))})
+	}
+	return diags
+}
+
+func enforceability(p *ir.Policy, t ir.Target) diag.List {
 	if check, ok := TargetChecks[t]; ok {
 		if p.Unrestricted {
 			return nil
