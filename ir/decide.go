@@ -441,6 +441,11 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 	if globDeny != nil {
 		ms = append([]Match{*globDeny}, ms...)
 	}
+	if d.t == MacOS && len(ms) > 0 && ms[0].Access == Write {
+		if v, ok := d.readOnlyVeto(pc, ms[0].Depth, withProtection); ok {
+			ms = append([]Match{v}, ms...)
+		}
+	}
 	if len(ms) == 0 {
 		return Decision{}
 	}
@@ -448,9 +453,39 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 	return Decision{Read: by.Access != Deny, Write: by.Access == Write, By: &by, Matches: ms}
 }
 
+// readOnlyVeto finds, on macOS, a read rule or read-only protection
+// deeper than the write grant deciding pc that matches pc in another
+// case (at equal depth the write comes later in the SBPL and wins): the "no writes" half of a read rule is a deny in the SBPL, folded
+// as every deny is, so a differently-cased spelling of a read-only path
+// is not writable either.
+func (d *decider) readOnlyVeto(pc []string, depth int, withProtection bool) (Match, bool) {
+	for i := range d.entries {
+		e := &d.entries[i]
+		if e.Access != Read {
+			continue
+		}
+		if m, ok := d.matchWith(e, pc, true); ok && m.Depth > depth {
+			return m, true
+		}
+	}
+	if withProtection && d.p.FS.ProtectMetadata {
+		for _, m := range d.protectionsWith(pc, true) {
+			if m.Access == Read && m.Depth > depth {
+				return m, true
+			}
+		}
+	}
+	return Match{}, false
+}
+
 // match reports whether entry e covers the path pc.
 func (d *decider) match(e *entry, pc []string) (Match, bool) {
-	fold := e.Access == Deny
+	return d.matchWith(e, pc, e.Access == Deny)
+}
+
+// matchWith is match, comparing case-insensitively where the target
+// folds when fold is set.
+func (d *decider) matchWith(e *entry, pc []string, fold bool) (Match, bool) {
 	if !hasPrefixComps(d.t, e.comps, pc, fold) {
 		return Match{}, false
 	}
@@ -519,7 +554,11 @@ func GlobMayReachProtected(base BaseKind, pattern string) bool {
 }
 
 // protections returns the implicit read-only entries covering pc.
-func (d *decider) protections(pc []string) []Match {
+func (d *decider) protections(pc []string) []Match { return d.protectionsWith(pc, false) }
+
+// protectionsWith is protections, comparing case-insensitively where
+// the target folds when fold is set.
+func (d *decider) protectionsWith(pc []string, fold bool) []Match {
 	var out []Match
 	for i, root := range d.roots {
 		prot := make([][]string, 0, len(ProtectedNames)+1)
@@ -530,7 +569,7 @@ func (d *decider) protections(pc []string) []Match {
 			prot = append(prot, g)
 		}
 		for _, q := range prot {
-			if !hasPrefixComps(d.t, q, pc, false) || d.overridden(q, root) {
+			if !hasPrefixComps(d.t, q, pc, fold) || d.overridden(q, root) {
 				continue
 			}
 			acc := Read

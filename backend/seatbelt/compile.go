@@ -42,6 +42,7 @@ type entry struct {
 	patDepth int
 	literal  bool
 	globRe   string // the pattern as a regex, folded for a deny
+	foldRe   string // the pattern folded, for a read glob's deny of writes
 	origin   ir.Origin
 	what     string // the rule as written, for comments
 	sortKey  string // key(), set by sort
@@ -213,6 +214,9 @@ func (c *compiler) add(kind string, a ir.Access, b base, comps []string, glob, l
 				return fmt.Errorf("%s: seatbelt: %s: %w", o.Pos, what, err)
 			}
 			e.globRe = re
+			if a == ir.Read {
+				e.foldRe, _ = globRegex(e.pattern, true)
+			}
 		}
 		if a == ir.Deny {
 			e.kind = kindDenyGlob
@@ -328,9 +332,12 @@ func (c *compiler) entryForms(e *entry) {
 	case e.base == baseProtected:
 		c.protectedForms(e, origin)
 	case e.access == ir.Read:
-		f := c.filters(e, false)
-		c.w.form(origin, "allow", opsRead, f)
-		c.w.form(origin+" (read only: no writes)", "deny", opsWrite, f)
+		c.w.form(origin, "allow", opsRead, c.filters(e, false))
+		folded := *e
+		if e.pattern != "" {
+			folded.globRe = e.foldRe
+		}
+		c.w.form(origin+" (read only: no writes)", "deny", opsWrite, c.filters(&folded, true))
 	case e.access == ir.Write:
 		c.w.form(origin, "allow", opsBoth, c.filters(e, false))
 	default:
@@ -350,13 +357,15 @@ func (c *compiler) ref(e *entry) RuleRef {
 }
 
 // protectedForms: the loader binds PROTECTED_READ_RE to the protected
-// paths of readable workspace roots and PROTECTED_DENY_RE to those of
+// paths of readable workspace roots (PROTECTED_READ_FOLD_RE to the same,
+// case-folded, for the deny of writes) and PROTECTED_DENY_RE to those of
 // unreadable ones, leaving out paths a rule of the profile names.
 func (c *compiler) protectedForms(e *entry, origin string) {
 	if e.access == ir.Read {
 		f := []string{"(regex " + appendExpr(`"^"`, c.w.param("PROTECTED_READ_RE"), Quote(subtree)) + ")"}
 		c.w.form(origin+": read-only under readable workspace roots", "allow", opsRead, f)
-		c.w.form(origin+" (read only: no writes)", "deny", opsWrite, f)
+		folded := []string{"(regex " + appendExpr(`"^"`, c.w.param("PROTECTED_READ_FOLD_RE"), Quote(subtree)) + ")"}
+		c.w.form(origin+" (read only: no writes)", "deny", opsWrite, folded)
 		return
 	}
 	f := []string{"(regex " + appendExpr(`"^"`, c.w.param("PROTECTED_DENY_RE"), Quote(subtree)) + ")"}

@@ -35,6 +35,9 @@ var paramDocs = []Param{
 		Meaning: "\"(\" + RegexQuote of each protected path (.git, .agents, .codex, " +
 			"a linked worktree's gitdir) of the readable workspace roots, " +
 			"minus those a rule names, joined by \"|\" + \")\""},
+	{Name: "PROTECTED_READ_FOLD_RE", Source: "protected_read", Form: "regex",
+		Meaning: "the same paths as PROTECTED_READ_RE, each as its FoldRegex: the \"no writes\" half " +
+			"of the protection is a deny, folded as every deny is"},
 	{Name: "PROTECTED_DENY_RE", Source: "protected_deny", Form: "regex",
 		Meaning: "the same for workspace roots the profile does not let the sandbox read"},
 	{Name: "PROXY_PORT", Source: "proxy_port", Form: "port",

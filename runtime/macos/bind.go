@@ -243,6 +243,7 @@ func (b *binder) bindBase() error {
 	b.params["WORKSPACE_ROOTS_RE"] = "(" + strings.Join(re, "|") + ")"
 	b.params["WORKSPACE_ROOTS_UP_RE"] = anchored("(" + strings.Join(up, "|") + ")")
 	b.params["PROTECTED_READ_RE"] = "(" + seatbelt.RegexQuote(unbound("PROTECTED_READ")) + ")"
+	b.params["PROTECTED_READ_FOLD_RE"] = b.params["PROTECTED_READ_RE"]
 	b.params["PROTECTED_DENY_RE"] = "(" + seatbelt.RegexQuote(unbound("PROTECTED_DENY")) + ")"
 	return b.ports()
 }

@@ -197,6 +197,14 @@ func TestProtectedMetadata(t *testing.T) {
 		agree(t, p, FromBinding(dev), dev, map[string]ir.Access{
 			ws + "/.git/config": ir.Write, ws + "/.codex/x": ir.Deny, ws + "/.agents": ir.Read})
 	})
+	t.Run("another case is read-only too", func(t *testing.T) {
+		// The "no writes" half of a read rule is a deny, folded as every
+		// deny is: on a case-insensitive volume .GIT is .git.
+		p := workspace(rule(3, ir.BaseWorkspaceRoots, "docs", ir.Read))
+		agree(t, p, FromBinding(dev), dev, map[string]ir.Access{
+			ws + "/.GIT/config": ir.Read, ws + "/.Codex/x": ir.Read, ws + "/DOCS/x": ir.Read,
+			ws + "/docs/x": ir.Read, ws + "/src/x": ir.Write})
+	})
 	t.Run("denied under an unreadable root", func(t *testing.T) {
 		p := policy(rule(1, ir.BaseRoot, "", ir.Deny), rule(2, ir.BaseWorkspaceRoots, "src", ir.Write),
 			rule(3, ir.BaseWorkspaceRoots, "*", ir.Read))

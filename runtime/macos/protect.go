@@ -26,6 +26,7 @@ func (b *binder) protect(parsed *seatbelt.Parsed) error {
 		}
 	}
 	b.params["PROTECTED_READ_RE"] = alternation(b.protR, "PROTECTED_READ")
+	b.params["PROTECTED_READ_FOLD_RE"] = foldedAlternation(b.protR, "PROTECTED_READ")
 	b.params["PROTECTED_DENY_RE"] = alternation(b.protD, "PROTECTED_DENY")
 	return nil
 }
@@ -109,6 +110,18 @@ func alternation(paths []string, name string) string {
 	q := make([]string, len(paths))
 	for i, p := range paths {
 		q[i] = seatbelt.RegexQuote(p)
+	}
+	return "(" + strings.Join(q, "|") + ")"
+}
+
+// foldedAlternation is alternation with each path case-folded.
+func foldedAlternation(paths []string, name string) string {
+	if len(paths) == 0 {
+		return alternation(nil, name)
+	}
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = seatbelt.FoldRegex(p)
 	}
 	return "(" + strings.Join(q, "|") + ")"
 }
