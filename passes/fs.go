@@ -69,6 +69,10 @@ func (n *normalizer) entry(e ir.FSEntryDecl) (ir.FSRule, bool) {
 		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "path %q %s", joinSub(e.Path, e.Sub), why)
 		return r, false
 	}
+	if why := windowsAlias(e.Path, e.Sub); why != "" {
+		n.s.diags.Errorf(e.KeyPos, diag.BadPath, "path %q %s", joinSub(e.Path, e.Sub), why)
+		return r, false
+	}
 	sub := ""
 	if e.Scoped && e.Sub != "." {
 		if !n.checkSub(e) {
@@ -190,6 +194,38 @@ func oddPath(p string) string {
 	for _, c := range strings.Split(strings.ReplaceAll(p, `\`, "/"), "/") {
 		if c != strings.TrimRightFunc(c, unicode.IsSpace) {
 			return "has white space at the end of a component; it names a different file than it looks"
+		}
+	}
+	return ""
+}
+
+// shortName matches a component that may be an 8.3 short name.
+var shortName = regexp.MustCompile(`~[0-9]+(\.[^.]*)?$`)
+
+// windowsAlias says what makes a path that can reach Windows (any but a
+// POSIX absolute one) name a file under another name there: Win32 drops a
+// trailing dot, "name:stream" names a stream of name, and PROGRA~1 is an
+// 8.3 short name. The file system's own name for the object is the one
+// its access control entries follow, so an alias of a denied path could
+// grant it.
+func windowsAlias(path, sub string) string {
+	if ir.IsPosixAbs(path) {
+		return ""
+	}
+	if strings.HasPrefix(path, ":") {
+		path = "" // a special path: only the subpath below it is spelled out
+	}
+	comps := strings.FieldsFunc(strings.ReplaceAll(path+"/"+sub, `\`, "/"), func(r rune) bool { return r == '/' })
+	for i, c := range comps {
+		switch {
+		case c == "." || c == ".." || ir.HasGlobMeta(c):
+		case strings.HasSuffix(c, "."):
+			return "has a component ending in a dot, which Windows drops: it names the file without the dot"
+		case strings.Contains(c, ":") && !(i == 0 && len(c) == 2 && ir.IsWindowsAbs(c+`\`)):
+			return "has a colon in a component: on Windows \"name:stream\" names a stream of name"
+		case shortName.MatchString(c):
+			return "has a component that may be an 8.3 short name (PROGRA~1), another name of a file on Windows; " +
+				"write the long name"
 		}
 	}
 	return ""
