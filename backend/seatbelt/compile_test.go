@@ -227,6 +227,16 @@ func TestNetwork(t *testing.T) {
 			{sock("network-outbound", "/private/tmp/old.sock"), false},
 			{sock("network-outbound", "/private/tmp/other.sock"), false},
 		}},
+		{"a deny in the other spelling of a /private link", func(n *ir.NetPolicy) {
+			n.Enabled, n.HasDomains = true, true
+			n.UnixSockets = []ir.UnixSocketRule{{Path: "/private/var/run/docker.sock", Allow: true},
+				{Path: "/var/run/docker.sock", Allow: false}, {Path: "/var/run/a.sock", Allow: true},
+				{Path: "/private/var/run/a.sock", Allow: false}}
+		}, []check{
+			{sock("network-outbound", "/private/var/run/docker.sock"), false},
+			{sock("network-outbound", "/var/run/docker.sock"), false},
+			{sock("network-outbound", "/private/var/run/a.sock"), false},
+		}},
 		{"all unix sockets", func(n *ir.NetPolicy) {
 			n.Enabled, n.HasDomains, n.DangerouslyAllowAllUnixSockets = true, true, true
 			n.UnixSockets = []ir.UnixSocketRule{{Path: "/tmp/old.sock", Allow: false}}
