@@ -49,6 +49,9 @@ type value struct {
 	header   bool
 	implicit bool
 	inline   bool
+	// dotted is set for tables a dotted key created or added to: a
+	// [header] may define tables below them, but not them.
+	dotted bool
 }
 
 func newTable(keyPos, pos diag.Pos) *value {
@@ -184,7 +187,7 @@ func (d *doc) header(n *unstable.Node, array bool) {
 			if !ok {
 				child = newTable(k.pos, k.pos)
 				t.set(k.name, child)
-			} else if child.kind != kTable || child.header || child.inline || !child.implicit {
+			} else if child.kind != kTable || child.header || child.inline || !child.implicit || child.dotted {
 				d.redefined(k, child)
 				d.cur = newTable(k.pos, k.pos)
 				return
@@ -250,11 +253,12 @@ func (d *doc) descendDotted(t *value, k keyPart) *value {
 	child, ok := t.fields[k.name]
 	if !ok {
 		child = newTable(k.pos, k.pos)
-		child.implicit = true
+		child.implicit, child.dotted = true, true
 		t.set(k.name, child)
 		return child
 	}
 	if child.kind == kTable && !child.inline && !child.header {
+		child.dotted = true
 		return child
 	}
 	d.redefined(k, child)
