@@ -62,12 +62,17 @@ func writeMigrated(b *strings.Builder, parent string) {
 
 func (s *state) writeSWW(b *strings.Builder, w ir.SandboxWorkspaceWrite) {
 	var fs []string
+	seen := map[string]bool{} // roots that clean to one path are one key
 	for _, r := range w.WritableRoots {
 		path, ok := cleanRootPath(r.Value)
 		if !ok {
 			s.diags.Errorf(r.Pos, diag.BadPath, "writable root %q must be an absolute path", r.Value)
 			continue
 		}
+		if seen[path] {
+			continue
+		}
+		seen[path] = true
 		fs = append(fs, fmt.Sprintf("%s = \"write\"", tomlQuote(path)))
 	}
 	// :workspace writes both temp folders; excluding one leaves it readable

@@ -88,6 +88,10 @@ network_access = true
 exclude_slash_tmp = true
 exclude_tmpdir_env_var = true
 `,
+		"roots that clean to one path": `sandbox_mode = "workspace-write"
+[sandbox_workspace_write]
+writable_roots = ["/srv/cache", "/srv/cache/", "/srv//cache", "~/.cargo", "~/.cargo/"]
+`,
 		"read-only":   `sandbox_mode = "read-only"` + "\n",
 		"full-access": `sandbox_mode = "danger-full-access"` + "\n",
 	}
