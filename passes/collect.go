@@ -84,11 +84,19 @@ func (n *normalizer) origin(pos diag.Pos) ir.Origin { return ir.Origin{Pos: pos,
 
 func (n *normalizer) roots(rs []ir.RootDecl) {
 	for _, r := range rs {
+		if hasDotDot(strings.ReplaceAll(r.Path, `\`, "/"), "/") {
+			n.s.diags.Errorf(r.KeyPos, diag.BadPath, "workspace root %q must not contain \"..\" components", r.Path)
+			continue
+		}
 		path, ok := cleanRootPath(r.Path)
 		if !ok {
 			n.s.diags.Errorf(r.KeyPos, diag.BadPath,
 				"workspace root %q must be an absolute path or start with ~/", r.Path)
 			continue
+		}
+		if r.Enabled && (path == "/" || path == "~" || strings.EqualFold(strings.TrimRight(path, `\`), "C:")) {
+			n.s.diags.Warnf(r.KeyPos, diag.BroadRoot, "workspace root %q makes all of %s a workspace root: "+
+				"the :workspace_roots rules (writable under :workspace) apply to every file in it", r.Path, path)
 		}
 		n.p.roots.set(path, rootEntry{
 			root:    ir.WorkspaceRoot{Path: path, Origin: n.origin(r.KeyPos)},

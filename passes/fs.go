@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -130,6 +131,10 @@ func (n *normalizer) tokenRule(r ir.FSRule, e ir.FSEntryDecl, sub string) (ir.FS
 	if base == ir.BaseWorkspaceRoots {
 		return n.withGlob(r, e, strings.TrimSuffix(sub, "/"))
 	}
+	if what := broadGrant(r); what != "" {
+		n.s.diags.Warnf(e.KeyPos, diag.BroadRoot, "%s makes %s writable: grant the narrower folder the task needs",
+			describeEntry(r), what)
+	}
 	return r, true
 }
 
@@ -197,6 +202,39 @@ func oddPath(p string) string {
 		}
 	}
 	return ""
+}
+
+// broadGrant names what a write rule opens when that is /, the home
+// directory or a folder that holds home directories, or returns "".
+func broadGrant(r ir.FSRule) string {
+	if r.Access != ir.Write {
+		return ""
+	}
+	switch {
+	case r.Base == ir.BaseRoot:
+		return "the whole disk"
+	case r.Base == ir.BaseHome && r.Path == "":
+		return "the whole home directory"
+	case r.Base != ir.BaseAbs:
+		return ""
+	}
+	switch p := strings.ToLower(strings.TrimRight(strings.ReplaceAll(r.Path, `\`, "/"), "/")); p {
+	case "", "c:":
+		return "the whole disk"
+	case "/home", "/users", "c:/users", "/var/home":
+		return "every home directory"
+	}
+	return ""
+}
+
+func describeEntry(r ir.FSRule) string {
+	switch r.Base {
+	case ir.BaseAbs:
+		return fmt.Sprintf("%q = \"write\"", r.Path)
+	case ir.BaseHome:
+		return strings.TrimSuffix("\"~/"+r.Path, "/") + "\" = \"write\""
+	}
+	return fmt.Sprintf("%q = \"write\"", r.Base.String())
 }
 
 // shortName matches a component that may be an 8.3 short name.
@@ -296,6 +334,10 @@ func (n *normalizer) withGlob(r ir.FSRule, e ir.FSEntryDecl, path string) (ir.FS
 	}
 	r.Path = path
 	if !ir.HasGlobMeta(path) {
+		if what := broadGrant(r); what != "" {
+			n.s.diags.Warnf(e.KeyPos, diag.BroadRoot, "%s makes %s writable: grant the narrower folder the task needs",
+				describeEntry(r), what)
+		}
 		if braceList.MatchString(path) {
 			n.s.diags.Warnf(e.KeyPos, diag.LiteralBraces, "%q names one file, with braces in its "+
 				"name: braces are not expanded; write one rule per name", path)

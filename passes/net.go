@@ -124,6 +124,15 @@ func (n *normalizer) socket(kv ir.KV) {
 		n.s.diags.Errorf(kv.KeyPos, diag.BadSocket, "unix socket path %q must be absolute", kv.Key)
 		return
 	}
+	if hasDotDot(kv.Key, "/") {
+		n.s.diags.Errorf(kv.KeyPos, diag.BadSocket, "unix socket path %q must not contain \"..\" components", kv.Key)
+		return
+	}
+	if ir.HasGlobMeta(kv.Key) {
+		n.s.diags.Errorf(kv.KeyPos, diag.BadSocket, "unix socket path %q: socket paths are literal, "+
+			"globs are not supported; list each socket", kv.Key)
+		return
+	}
 	path, _ := ir.CleanPath(ir.Linux, kv.Key)
 	r := ir.UnixSocketRule{Path: path, Allow: allow, Origin: n.origin(kv.KeyPos)}
 	if old, ok := n.p.sockets.get(path); ok && !old.Allow {
