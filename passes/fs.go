@@ -151,7 +151,10 @@ func suggestToken(t string) string {
 
 func (n *normalizer) pathRule(r ir.FSRule, e ir.FSEntryDecl, sub string) (ir.FSRule, bool) {
 	if rest, ok := ir.CutHome(e.Path); ok {
-		if rest != "" && !cleanRel(rest) {
+		// CutHome trims the slashes around rest; "~//x" has an empty
+		// component all the same (a trailing slash is allowed).
+		raw := strings.TrimSuffix(strings.ReplaceAll(e.Path, `\`, "/"), "/")
+		if rest != "" && !cleanRel(rest) || len(raw) > 2 && raw[2] == '/' {
 			n.s.diags.Errorf(e.KeyPos, diag.BadPath,
 				"path %q must not contain empty, \".\" or \"..\" components", e.Path)
 			return r, false
