@@ -7,8 +7,23 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/permc/permc/internal/diag"
 	"github.com/permc/permc/ir"
 )
+
+// RuleError is a rule the compiler cannot translate, at the rule's line.
+type RuleError struct {
+	Pos  diag.Pos
+	Rule string
+	Err  error
+}
+
+func (e *RuleError) Error() string { return e.Rule + ": " + e.Err.Error() }
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// Position is where the rule is written.
+func (e *RuleError) Position() diag.Pos { return e.Pos }
 
 // base is what an entry's path is relative to.
 type base uint8
@@ -211,7 +226,7 @@ func (c *compiler) add(kind string, a ir.Access, b base, comps []string, glob, l
 		if e.pattern != "" {
 			re, err := globRegex(e.pattern, a == ir.Deny)
 			if err != nil {
-				return fmt.Errorf("%s: seatbelt: %s: %w", o.Pos, what, err)
+				return &RuleError{Pos: o.Pos, Rule: what, Err: err}
 			}
 			e.globRe = re
 			if a == ir.Read {

@@ -365,7 +365,7 @@ func TestCompileErrors(t *testing.T) {
 		t.Errorf("unrestricted: %v, want ErrUnrestricted", err)
 	}
 	tests := []struct{ name, path, want string }{
-		{"negated class", "[!a]*.env", "config.toml:7: seatbelt"},
+		{"negated class", "[!a]*.env", "negated classes are not supported"},
 		{"doublestar inside", "a**.env", "whole component"},
 		{"unclosed class", "[a.env", "malformed glob"},
 	}
@@ -374,6 +374,10 @@ func TestCompileErrors(t *testing.T) {
 			_, err := seatbelt.Compile(policy(rule(7, ir.BaseWorkspaceRoots, tc.path, ir.Deny)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Compile(%q) = %v, want an error with %q", tc.path, err, tc.want)
+			}
+			var re *seatbelt.RuleError
+			if !errors.As(err, &re) || re.Position().Line != 7 {
+				t.Errorf("Compile(%q) = %v, want an error at the rule's line 7", tc.path, err)
 			}
 		})
 	}
