@@ -1,10 +1,20 @@
 package run
 
-import "golang.org/x/sys/unix"
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/permc/permc/backend/bwrap"
+	"golang.org/x/sys/unix"
+)
 
 // kernelFSType names the kernel file system p is on, when it is one whose
-// files are the kernel's settings (sysfs, cgroups, tracing and the like
-// mounted somewhere else than /sys), or returns "".
+// files are the kernel's settings or reach host processes (sysfs, cgroups,
+// tracing, binfmt_misc, message queues and the like, mounted anywhere), or
+// returns "".
 func kernelFSType(p string) string {
 	var st unix.Statfs_t
 	if unix.Statfs(p, &st) != nil {
@@ -13,12 +23,99 @@ func kernelFSType(p string) string {
 	switch st.Type {
 	case unix.SYSFS_MAGIC, unix.PROC_SUPER_MAGIC, unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC,
 		unix.DEBUGFS_MAGIC, unix.TRACEFS_MAGIC, unix.SECURITYFS_MAGIC, unix.BPF_FS_MAGIC,
-		unix.EFIVARFS_MAGIC, unix.PSTOREFS_MAGIC, configfsMagic:
+		unix.EFIVARFS_MAGIC, unix.PSTOREFS_MAGIC, unix.BINFMTFS_MAGIC, fusectlMagic,
+		mqueueMagic, unix.HUGETLBFS_MAGIC, unix.DEVPTS_SUPER_MAGIC, unix.SELINUX_MAGIC,
+		unix.SMACK_MAGIC, unix.NSFS_MAGIC, configfsMagic:
 		return "a kernel file system"
 	}
 	return ""
 }
 
-// configfsMagic is configfs's statfs type (linux/magic.h), which x/sys
-// does not name.
-const configfsMagic = 0x62656570
+// Statfs types of linux/magic.h that x/sys does not name.
+const (
+	configfsMagic = 0x62656570
+	fusectlMagic  = 0x65735543
+	mqueueMagic   = 0x19800202
+)
+
+// kernelTypes are the file system types of /proc/self/mountinfo that
+// kernelFSType refuses as a root.
+var kernelTypes = map[string]bool{
+	"sysfs": true, "proc": true, "cgroup": true, "cgroup2": true, "debugfs": true, "tracefs": true,
+	"securityfs": true, "bpf": true, "efivarfs": true, "pstore": true, "binfmt_misc": true,
+	"fusectl": true, "mqueue": true, "hugetlbfs": true, "devpts": true, "selinuxfs": true,
+	"smackfs": true, "nsfs": true, "configfs": true,
+}
+
+// kernelMount is a kernel file system mounted on the host.
+type kernelMount struct{ point, fstype string }
+
+// kernelMounts lists the kernel file systems of this mount namespace.
+func kernelMounts() ([]kernelMount, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var out []kernelMount
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		f, t := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(t) < 1 || !kernelTypes[t[0]] {
+			continue
+		}
+		out = append(out, kernelMount{point: unescapeMountinfo(f[4]), fstype: t[0]})
+	}
+	return out, sc.Err()
+}
+
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// checkKernelMounts refuses a plan that would leave a kernel file system
+// writable inside: a writable bind in one (through $HOME, say), or one
+// mounted below a writable bind, since bubblewrap binds a writable root with everything
+// mounted below it, so a chroot's proc or a sysfs mounted in a workspace
+// would come along read-write, and as root that writes the host kernel's
+// settings.
+func checkKernelMounts(res *bwrap.Resolved) error {
+	for _, o := range res.Ops {
+		if o.Op != bwrap.OpBind && o.Op != bwrap.OpDevBind {
+			continue
+		}
+		if k := kernelFS(o.Src); k != "" {
+			return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox (%s), and it is in %s; "+
+				"the sandbox could change the host kernel's settings (is $HOME or a --bind pointing there?)",
+				o.Src, o.Origin, k)
+		}
+	}
+	mounts, err := kernelMounts()
+	if err != nil {
+		return fail(ExitSetup, "reading the host's mounts: %v; nothing ran", err)
+	}
+	for _, m := range mounts {
+		if at, ok := res.WritableFromInside(m.point); ok {
+			return fail(ExitSetup, "refusing to run: %s (a %s file system) would be writable inside the sandbox "+
+				"at %s, through a writable root it lies in; the sandbox could change the host kernel's settings. "+
+				"Unmount it, or make the folder holding it read-only in the profile", m.point, m.fstype, at)
+		}
+	}
+	return nil
+}

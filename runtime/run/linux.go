@@ -180,6 +180,10 @@ func (o *Options) start(b ir.Binding, secrets func() []bwrap.Mask, ps *placehold
 		closeFiles(l.MountFiles)
 		return ExitSetup, false, err
 	}
+	if err := checkKernelMounts(res); err != nil {
+		closeFiles(l.MountFiles)
+		return ExitSetup, false, err
+	}
 	defer closeFiles(l.MountFiles)
 	gg, err := globGuards(res, globs)
 	l.Spec.Guards = append(l.Spec.Guards, gg...)

@@ -1,0 +1,41 @@
+package escape
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A kernel file system mounted below a writable root would come along
+// read-write in bubblewrap's recursive bind: as root, a chroot's proc or a
+// sysfs in a workspace would let the sandbox change the host kernel's
+// settings. permc refuses before anything runs. The mount is made in a
+// mount namespace of the test's own.
+func TestKernelFileSystemBelowAWritableRootRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test mounts a sysfs: run the suite as root")
+	}
+	for _, fs := range []string{"sysfs", "proc", "mqueue"} {
+		t.Run(fs, func(t *testing.T) {
+			e := newEnv(t, 0)
+			layout(e)
+			mnt := filepath.Join(e.ws, "k")
+			e.mkdir(mnt)
+			cfg := e.file(filepath.Join(e.state, "profile.toml"), workspaceProfile(e))
+			script := "mount -t " + fs + " " + fs + " " + mnt + " && exec " + permcBin +
+				" run --system-layers=false -c " + cfg + " -C " + e.ws + " -- touch " + filepath.Join(e.ws, "RAN")
+			cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+			cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
+				"HOME=" + filepath.Dir(e.ws), "LANG=C"}
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "file system) would be writable inside the sandbox") {
+				t.Errorf("%s below the workspace: err %v, output:\n%s", fs, err, out)
+			}
+			if _, err := os.Stat(filepath.Join(e.ws, "RAN")); err == nil {
+				t.Errorf("the command ran with %s writable below the workspace", fs)
+			}
+		})
+	}
+}
