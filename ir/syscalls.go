@@ -202,6 +202,10 @@ var abiX86_64 = SyscallABI{
 		"lremovexattr":      198,
 		"fremovexattr":      199,
 		"removexattrat":     466,
+		"chown":             92,
+		"fchown":            93,
+		"lchown":            94,
+		"fchownat":          260,
 	},
 }
 
@@ -264,6 +268,8 @@ var abiAArch64 = SyscallABI{
 		"lremovexattr":      15,
 		"fremovexattr":      16,
 		"removexattrat":     466,
+		"fchownat":          54,
+		"fchown":            55,
 	},
 }
 
@@ -712,9 +718,11 @@ func cloneRule() SyscallRule {
 // govern a file's mode or extended attributes, so a command could make
 // what it may only read writable by other users (permc's own state, the
 // caller's dotfiles), for any local user to change. The chmod calls fail
-// with EPERM when the new mode has a group or other write bit, and
-// setting or removing extended attributes (POSIX ACLs among them) fails
-// with EOPNOTSUPP. Only the names abi has are added (aarch64 has no
+// with EPERM when the new mode has a group or other write bit, the chown
+// calls always (an unprivileged caller can only change a file's group,
+// and a group-writable file would then open to that group), and setting
+// or removing extended attributes (POSIX ACLs among them) fails with
+// EOPNOTSUPP. Only the names abi has are added (aarch64 has no
 // chmod).
 func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 	const why = "the Landlock-only mode: Landlock does not govern modes, so no group or other write bit"
@@ -731,6 +739,10 @@ func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 	for _, name := range xattr {
 		add = append(add, SyscallRule{Name: name, Default: refuse(EOPNOTSUPP,
 			"the Landlock-only mode: extended attributes (POSIX ACLs) could open a file to other users")})
+	}
+	for _, name := range []string{"chown", "fchown", "lchown", "fchownat"} {
+		add = append(add, SyscallRule{Name: name, Default: refuse(EPERM,
+			"the Landlock-only mode: a new group could open a group-writable file to other users")})
 	}
 	for _, a := range add {
 		if _, ok := abi.Numbers[a.Name]; ok {

@@ -3,5 +3,5 @@
 package seccomp
 
 // archXSys are the numbers only this architecture has (aarch64 has no
-// chmod).
+// chmod, chown or lchown).
 var archXSys = map[string]uintptr{}

@@ -34,7 +34,7 @@ func TestNumbersMatchXSys(t *testing.T) {
 		"setxattr": unix.SYS_SETXATTR, "lsetxattr": unix.SYS_LSETXATTR, "fsetxattr": unix.SYS_FSETXATTR,
 		"setxattrat": unix.SYS_SETXATTRAT, "removexattr": unix.SYS_REMOVEXATTR,
 		"lremovexattr": unix.SYS_LREMOVEXATTR, "fremovexattr": unix.SYS_FREMOVEXATTR,
-		"removexattrat": unix.SYS_REMOVEXATTRAT,
+		"removexattrat": unix.SYS_REMOVEXATTRAT, "fchown": unix.SYS_FCHOWN, "fchownat": unix.SYS_FCHOWNAT,
 	}
 	for name, nr := range archXSys {
 		xsys[name] = nr

@@ -64,12 +64,13 @@ func (c *common) registerBuild(fs *flag.FlagSet) {
 // reads the machine's layers unless told otherwise.
 func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	fs.Var(&c.configs, "c", "config `FILE` (repeatable, lowest precedence first)")
-	fs.StringVar(&c.profile, "profile", "", "the permission profile to use")
-	fs.StringVar(&c.profile, "P", "", "alias of --profile")
-	fs.StringVar(&c.configProfile, "config-profile", "", "Codex config profile to select")
-	fs.StringVar(&c.sandbox, "sandbox", "", "force the older sandbox settings: read-only, workspace-write, danger-full-access")
+	fs.Var(nonEmpty{&c.profile}, "profile", "the permission `PROFILE` to use")
+	fs.Var(nonEmpty{&c.profile}, "P", "alias of --profile `PROFILE`")
+	fs.Var(nonEmpty{&c.configProfile}, "config-profile", "Codex config `PROFILE` to select")
+	fs.Var(nonEmpty{&c.sandbox}, "sandbox", "force the older sandbox settings: `MODE` is read-only, workspace-write or danger-full-access")
 	fs.Var(&c.requirements, "requirements", "managed requirements `FILE` to add (repeatable)")
-	fs.StringVar(&c.targets, "target", "all", "targets: macos,linux,windows or all")
+	c.targets = "all"
+	fs.Var(nonEmpty{&c.targets}, "target", "`TARGETS`: macos,linux,windows or all")
 	if !c.noBind {
 		fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
 	}
@@ -101,6 +102,26 @@ func parseExit(err error) int {
 		return exitOK
 	}
 	return exitUsage
+}
+
+// nonEmpty is a string flag that refuses an empty value: given on a
+// command line, it is a script's unset variable, and taking it for "not
+// given" would select another profile or target without a word.
+type nonEmpty struct{ p *string }
+
+func (v nonEmpty) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v nonEmpty) Set(s string) error {
+	if s == "" {
+		return errors.New("empty value (an unset variable?)")
+	}
+	*v.p = s
+	return nil
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
