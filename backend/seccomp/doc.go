@@ -67,8 +67,9 @@
 // The Landlock-only mode, with no mount namespace of its own, loads
 // [CompileWithoutNamespaces]: the same program, and chmod, fchmod,
 // fchmodat and fchmodat2 fail with EPERM for a mode with a group or other
-// write bit, and the calls that set or remove extended attributes with
-// EOPNOTSUPP ([ir.SyscallRules.WithoutNamespaces]).
+// write bit, chown, fchown, lchown and fchownat with EPERM, and the calls
+// that set or remove extended attributes with EOPNOTSUPP
+// ([ir.SyscallRules.WithoutNamespaces]).
 //
 // Per network mode ([ir.NetMode]):
 //
