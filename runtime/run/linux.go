@@ -25,6 +25,11 @@ import (
 func runSandboxed(o *Options) (int, error) {
 	o.restoreGC = quietGC()
 	defer o.restoreGC()
+	// Before any placeholder is made: what the plan cannot carry is
+	// refused with nothing left behind.
+	if err := linux.CheckUTF8([]any{o.Argv, o.Env, o.Dir, o.Roots, o.Home, o.Tmpdir, o.StateDir}); err != nil {
+		return ExitSetup, fail(ExitSetup, "%v", err)
+	}
 	if o.NoBwrap {
 		return o.runLandlockOnly(&landlockOnlyCause{why: "--no-bwrap", fix: "drop --no-bwrap"})
 	}

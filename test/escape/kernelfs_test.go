@@ -39,3 +39,22 @@ func TestKernelFileSystemBelowAWritableRootRefused(t *testing.T) {
 		})
 	}
 }
+
+// A workspace whose name is not UTF-8 is refused before anything is made
+// in it: the placeholders for missing .git, .codex and .agents were made,
+// and their record, kept as JSON, could not name them to remove them.
+func TestNonUTF8WorkspaceLeavesNothing(t *testing.T) {
+	for _, uid := range identities(t) {
+		t.Run(idName(uid), func(t *testing.T) {
+			e := newEnv(t, uid)
+			ws := filepath.Join(e.ws, "w\xff")
+			e.mkdir(ws)
+			os.Chown(ws, uid, uid)
+			e.extra = append(e.extra, "-C", ws)
+			r := e.run(workspaceProfile(e), "touch RAN")
+			e.expect(r, expectation{code: 125, has: []string{"is not valid UTF-8"},
+				hostNot: []string{filepath.Join(ws, "RAN"), filepath.Join(ws, ".git"), filepath.Join(ws, ".codex"),
+					filepath.Join(ws, ".agents")}})
+		})
+	}
+}
