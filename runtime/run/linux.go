@@ -451,14 +451,19 @@ func runUnrestricted(o *Options) (int, error) {
 
 // allowedSockets is the Unix socket allowlist as the broker gets it: an
 // allowed path that is a denied one on this disk, through a symlink on
-// either side (/var/run is /run on most systems), is left out, so a deny
-// holds whatever spelling the allow used.
+// either side (/var/run is /run on most systems), or the same socket by
+// device and inode (a hard link, a bind mount), is left out, so a deny
+// holds whatever name the allow used.
 func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
 	denied := map[string]string{}
+	deniedFile := map[[2]uint64]string{} // a hard link or bind mount of a denied socket is that socket
 	for _, s := range n.UnixSockets {
 		if !s.Allow {
 			denied[filepath.Clean(s.Path)] = s.Path
 			denied[socketTarget(s.Path)] = s.Path
+			if id, ok := fileID(s.Path); ok {
+				deniedFile[id] = s.Path
+			}
 		}
 	}
 	var out []string
@@ -467,6 +472,9 @@ func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
 		if !ok {
 			d, ok = denied[socketTarget(s.Path)]
 		}
+		if id, found := fileID(s.Path); !ok && found {
+			d, ok = deniedFile[id]
+		}
 		if ok {
 			logf("unix socket %s is not allowed: it is %s, which the profile denies", s.Path, d)
 			continue
@@ -474,6 +482,15 @@ func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
 		out = append(out, s.Path)
 	}
 	return out
+}
+
+// fileID is the (device, inode) of the file p leads to.
+func fileID(p string) ([2]uint64, bool) {
+	var st syscall.Stat_t
+	if syscall.Stat(p, &st) != nil {
+		return [2]uint64{}, false
+	}
+	return [2]uint64{st.Dev, st.Ino}, true
 }
 
 // socketTarget is where a socket path leads on this disk, as the broker

@@ -21,6 +21,9 @@ func TestAllowedSocketsHoldDeniesThroughLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	real, link := filepath.Join(dir, "real"), filepath.Join(dir, "link")
+	if err := os.Link(filepath.Join(real, "a.sock"), filepath.Join(dir, "hl.sock")); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		rules []ir.UnixSocketRule
@@ -32,6 +35,8 @@ func TestAllowedSocketsHoldDeniesThroughLinks(t *testing.T) {
 			{Path: real + "/a.sock", Allow: true}, {Path: link + "/a.sock"}}, nil},
 		{"not yet there, denied through a link", []ir.UnixSocketRule{
 			{Path: real + "/new.sock", Allow: true}, {Path: link + "/new.sock"}}, nil},
+		{"allowed under a hard link of the denied socket", []ir.UnixSocketRule{
+			{Path: dir + "/hl.sock", Allow: true}, {Path: real + "/a.sock"}}, nil},
 		{"another socket in the folder stays allowed", []ir.UnixSocketRule{
 			{Path: link + "/b.sock", Allow: true}, {Path: real + "/a.sock"}}, []string{link + "/b.sock"}},
 	} {
