@@ -545,12 +545,34 @@ func GlobMayReachProtected(base BaseKind, pattern string) bool {
 			return true
 		}
 		for _, n := range ProtectedNames {
-			if ok, err := doublestar.Match(strings.ToLower(c), n); err == nil && ok {
-				return true
+			// The pattern matches as written, the volume folds case: any
+			// spelling of the name reaches the folder.
+			for _, v := range caseVariants(n) {
+				if ok, err := doublestar.Match(c, v); err == nil && ok {
+					return true
+				}
 			}
 		}
 	}
 	return false
+}
+
+// caseVariants lists every spelling of an ASCII name that differs only
+// in case.
+func caseVariants(name string) []string {
+	out := []string{""}
+	for _, r := range name {
+		lo, up := strings.ToLower(string(r)), strings.ToUpper(string(r))
+		next := make([]string, 0, 2*len(out))
+		for _, p := range out {
+			next = append(next, p+lo)
+			if up != lo {
+				next = append(next, p+up)
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 // protections returns the implicit read-only entries covering pc.

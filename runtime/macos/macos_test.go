@@ -259,6 +259,20 @@ func TestOrderCheckRefuses(t *testing.T) {
 	}
 }
 
+// A write rule spelled in another case than a deeper workspace root
+// would beat the folded deny of writes of a read rule there: emitted at
+// nominal depths, the write comes later. The check refuses it.
+func TestOrderCheckRefusesACaseSpelling(t *testing.T) {
+	p := policy(rule(2, ir.BaseRoot, "", ir.Read), rule(3, ir.BaseWorkspaceRoots, "", ir.Write),
+		rule(4, ir.BaseWorkspaceRoots, "docs", ir.Read), rule(5, ir.BaseAbs, "/Users/dev/code/org/APP", ir.Write))
+	p.FS.ProtectMetadata = true
+	prof := compile(t, p)
+	mc := Machine{Home: "/Users/dev", WorkspaceRoots: []string{"/Users/dev/code/org/app"}}
+	if _, err := Bind(prof.SBPL, &prof.Manifest, mc); err == nil || !strings.Contains(err.Error(), "is emitted first") {
+		t.Fatalf("Bind = %v, want the order check's refusal", err)
+	}
+}
+
 // TestOrderCheckIsSound: on generated policies, every binding on which the
 // unchecked profile disagrees with ir.Decide is one the check refuses.
 func TestOrderCheckIsSound(t *testing.T) {

@@ -14,7 +14,7 @@ type boundRule struct {
 	comps []string
 	depth int
 	rank  int
-	fold  bool // a deny matches every case spelling
+	fold  bool // a deny, or a read rule's deny of writes, matches every case spelling
 }
 
 // bound binds every file rule template but the deny globs, which are
@@ -29,7 +29,7 @@ func (b *binder) bound() []boundRule {
 		for _, p := range b.refPaths(*r) {
 			c := splitPath(p)
 			out = append(out, boundRule{ref: r, path: p, comps: c, depth: len(c) + r.GlobDepth,
-				rank: r.Rank(), fold: r.Access == "deny"})
+				rank: r.Rank(), fold: r.Access == "deny" || r.Access == "read"})
 		}
 	}
 	return out
