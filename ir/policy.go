@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"strings"
+
 	"github.com/permc/permc/internal/diag"
 )
 
@@ -250,6 +252,35 @@ func (n *NetPolicy) AllowedUnixSockets() []UnixSocketRule {
 	var out []UnixSocketRule
 	for _, s := range n.UnixSockets {
 		if s.Allow && !denied[s.Path] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// AllowedUnixSocketsOn is AllowedUnixSockets as target t reads paths: on
+// macOS a deny holds for every spelling of the socket through the
+// /private links (/var, /tmp, /etc) and in any case, as the boot volume
+// folds case; elsewhere spellings compare exactly.
+func (n *NetPolicy) AllowedUnixSocketsOn(t Target) []UnixSocketRule {
+	if t != MacOS {
+		return n.AllowedUnixSockets()
+	}
+	key := func(p string) string {
+		if comps, ok := SplitPath(MacOS, p); ok {
+			p = JoinPath(MacOS, comps)
+		}
+		return strings.ToLower(p)
+	}
+	denied := map[string]bool{}
+	for _, s := range n.UnixSockets {
+		if !s.Allow {
+			denied[key(s.Path)] = true
+		}
+	}
+	var out []UnixSocketRule
+	for _, s := range n.AllowedUnixSockets() {
+		if !denied[key(s.Path)] {
 			out = append(out, s)
 		}
 	}

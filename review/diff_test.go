@@ -242,6 +242,23 @@ func TestDiffSockets(t *testing.T) {
 	}
 }
 
+// Dropping a deny that macOS reads through the /private link (or in
+// another case) widens there, though the spellings alone did not change.
+func TestDiffSocketDenyThroughAnAlias(t *testing.T) {
+	inTemp(t)
+	for _, deny := range []string{"/private/var/run/docker.sock", "/VAR/run/Docker.sock"} {
+		withDeny := edit(t, "enabled = true", "enabled = true\n\n[permissions.p.network.unix_sockets]\n"+
+			"\"/var/run/docker.sock\" = \"allow\"\n\""+deny+"\" = \"deny\"\n")
+		without := edit(t, "enabled = true", "enabled = true\n\n[permissions.p.network.unix_sockets]\n"+
+			"\"/var/run/docker.sock\" = \"allow\"\n")
+		r := Diff(side(t, "old.toml", withDeny), side(t, "new.toml", without), Options{Targets: ir.Targets})
+		if !r.Widened || len(r.Profiles) != 1 || len(r.Profiles[0].Sockets) != 1 ||
+			r.Profiles[0].Sockets[0].Path != "/var/run/docker.sock (macos)" {
+			t.Errorf("deny %s dropped: widened %v %+v", deny, r.Widened, r.Profiles)
+		}
+	}
+}
+
 func TestDiffProfiles(t *testing.T) {
 	inTemp(t)
 	old := side(t, "old.toml", base)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/ir/host"
@@ -191,11 +192,31 @@ func hostProbes(pols ...*ir.Policy) []hostProbe {
 
 // compareSockets compares the effective unix socket allowlists.
 func compareSockets(a, b *ir.Policy) []SocketChange {
-	sa, sb := socketSet(a), socketSet(b)
+	out := compareSocketSets(a, b, socketSet(a, ""), socketSet(b, ""), "")
+	// macOS reads a deny through the /private links and in any case: a
+	// change seen only there is listed with the target named.
+	seen := map[string]bool{}
+	for _, c := range out {
+		seen[c.Path] = true
+	}
+	for _, c := range compareSocketSets(a, b, socketSet(a, ir.MacOS), socketSet(b, ir.MacOS), ir.MacOS) {
+		if !seen[strings.TrimSuffix(c.Path, " (macos)")] {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func compareSocketSets(a, b *ir.Policy, sa, sb map[string]ir.Origin, t ir.Target) []SocketChange {
+	tag := ""
+	if t != "" {
+		tag = " (" + string(t) + ")"
+	}
 	var out []SocketChange
 	for path, o := range sb {
 		if _, ok := sa[path]; !ok {
-			out = append(out, SocketChange{Path: path, Allowed: true, Widens: true, At: at(o)})
+			out = append(out, SocketChange{Path: path + tag, Allowed: true, Widens: true, At: at(o)})
 		}
 	}
 	for path, o := range sa {
@@ -206,16 +227,20 @@ func compareSockets(a, b *ir.Policy) []SocketChange {
 					o = s.Origin
 				}
 			}
-			out = append(out, SocketChange{Path: path, Allowed: false, At: at(o)})
+			out = append(out, SocketChange{Path: path + tag, Allowed: false, At: at(o)})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
-func socketSet(p *ir.Policy) map[string]ir.Origin {
+// socketSet is the socket allowlist as target t reads it ("": as spelled).
+func socketSet(p *ir.Policy, t ir.Target) map[string]ir.Origin {
 	out := map[string]ir.Origin{}
-	for _, s := range p.Net.AllowedUnixSockets() {
+	socks := p.Net.AllowedUnixSockets()
+	if t != "" {
+		socks = p.Net.AllowedUnixSocketsOn(t)
+	}
+	for _, s := range socks {
 		out[s.Path] = s.Origin
 	}
 	return out

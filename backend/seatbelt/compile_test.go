@@ -237,6 +237,13 @@ func TestNetwork(t *testing.T) {
 			{sock("network-outbound", "/var/run/docker.sock"), false},
 			{sock("network-outbound", "/private/var/run/a.sock"), false},
 		}},
+		{"a deny in another case", func(n *ir.NetPolicy) {
+			n.Enabled, n.HasDomains = true, true
+			n.UnixSockets = []ir.UnixSocketRule{{Path: "/Users/dev/.colima/docker.sock", Allow: true},
+				{Path: "/users/dev/.colima/docker.sock", Allow: false}}
+		}, []check{
+			{sock("network-outbound", "/Users/dev/.colima/docker.sock"), false},
+		}},
 		{"all unix sockets", func(n *ir.NetPolicy) {
 			n.Enabled, n.HasDomains, n.DangerouslyAllowAllUnixSockets = true, true, true
 			n.UnixSockets = []ir.UnixSocketRule{{Path: "/tmp/old.sock", Allow: false}}

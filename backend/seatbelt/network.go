@@ -80,35 +80,10 @@ func (c *compiler) unixSockets() {
 		}
 		return
 	}
-	for _, s := range macSockets(n) {
+	for _, s := range n.AllowedUnixSocketsOn(ir.MacOS) {
 		c.w.form(s.Origin.String()+" unix socket allowed", "allow", []string{"network-outbound"},
 			socketFilters(s.Path))
 	}
-}
-
-// macSockets is the allowlist as macOS reads it: an allowed path that is
-// a denied one through /var, /tmp or /etc (the /private links) is left
-// out, so a deny holds in either spelling.
-func macSockets(n *ir.NetPolicy) []ir.UnixSocketRule {
-	key := func(p string) string {
-		if comps, ok := ir.SplitPath(ir.MacOS, p); ok {
-			return ir.JoinPath(ir.MacOS, comps)
-		}
-		return p
-	}
-	denied := map[string]bool{}
-	for _, s := range n.UnixSockets {
-		if !s.Allow {
-			denied[key(s.Path)] = true
-		}
-	}
-	var out []ir.UnixSocketRule
-	for _, s := range n.AllowedUnixSockets() {
-		if !denied[key(s.Path)] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // socketFilters names a socket path in its canonical and spelled forms.
