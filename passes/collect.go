@@ -94,7 +94,16 @@ func (n *normalizer) roots(rs []ir.RootDecl) {
 				"workspace root %q must be an absolute path or start with ~/", r.Path)
 			continue
 		}
-		if r.Enabled && (path == "/" || path == "~" || strings.EqualFold(strings.TrimRight(path, `\`), "C:")) {
+		if why := oddPath(r.Path); why != "" {
+			n.s.diags.Errorf(r.KeyPos, diag.BadPath, "workspace root %q %s", r.Path, why)
+			continue
+		}
+		if why := windowsAlias(r.Path, ""); why != "" {
+			n.s.diags.Errorf(r.KeyPos, diag.BadPath, "workspace root %q %s", r.Path, why)
+			continue
+		}
+		if r.Enabled && broadGrant(ir.FSRule{Base: rootBase(path), Path: strings.TrimPrefix(path, "~"),
+			Access: ir.Write}) != "" {
 			n.s.diags.Warnf(r.KeyPos, diag.BroadRoot, "workspace root %q makes all of %s a workspace root: "+
 				"the :workspace_roots rules (writable under :workspace) apply to every file in it", r.Path, path)
 		}
@@ -103,6 +112,14 @@ func (n *normalizer) roots(rs []ir.RootDecl) {
 			enabled: r.Enabled,
 		})
 	}
+}
+
+// rootBase is the base a workspace root's path is written against.
+func rootBase(path string) ir.BaseKind {
+	if path == "~" || strings.HasPrefix(path, "~/") {
+		return ir.BaseHome
+	}
+	return ir.BaseAbs
 }
 
 // cleanRootPath canonicalises an absolute or ~ path.

@@ -221,10 +221,11 @@ func broadGrant(r ir.FSRule) string {
 	case r.Base != ir.BaseAbs:
 		return ""
 	}
-	switch p := strings.ToLower(strings.TrimRight(strings.ReplaceAll(r.Path, `\`, "/"), "/")); p {
-	case "", "c:":
+	p := strings.ToLower(strings.TrimRight(strings.ReplaceAll(r.Path, `\`, "/"), "/"))
+	switch {
+	case p == "" || len(p) == 2 && p[1] == ':' || p == "/system/volumes/data":
 		return "the whole disk"
-	case "/home", "/users", "c:/users", "/var/home":
+	case p == "/home" || p == "/users" || p == "/var/home" || len(p) == 8 && p[1] == ':' && p[2:] == "/users":
 		return "every home directory"
 	}
 	return ""
@@ -255,6 +256,9 @@ func windowsAlias(path, sub string) string {
 	}
 	if strings.HasPrefix(path, ":") {
 		path = "" // a special path: only the subpath below it is spelled out
+	}
+	for _, verbatim := range []string{`\\?\`, `\\.\`} {
+		path = strings.TrimPrefix(path, verbatim) // \\?\C:\x is C:\x
 	}
 	comps := strings.FieldsFunc(strings.ReplaceAll(path+"/"+sub, `\`, "/"), func(r rune) bool { return r == '/' })
 	for i, c := range comps {

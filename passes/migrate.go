@@ -64,6 +64,19 @@ func (s *state) writeSWW(b *strings.Builder, w ir.SandboxWorkspaceWrite) {
 	var fs []string
 	seen := map[string]bool{} // roots that clean to one path are one key
 	for _, r := range w.WritableRoots {
+		// What check would refuse in the output is refused here, at the
+		// older setting's line.
+		why := oddPath(r.Value)
+		if why == "" {
+			why = windowsAlias(r.Value, "")
+		}
+		if why == "" && hasDotDot(strings.ReplaceAll(r.Value, `\`, "/"), "/") {
+			why = "must not contain \"..\" components"
+		}
+		if why != "" {
+			s.diags.Errorf(r.Pos, diag.BadPath, "writable root %q %s", r.Value, why)
+			continue
+		}
 		path, ok := cleanRootPath(r.Value)
 		if !ok {
 			s.diags.Errorf(r.Pos, diag.BadPath, "writable root %q must be an absolute path", r.Value)

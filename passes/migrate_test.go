@@ -130,3 +130,23 @@ writable_roots = ["/srv/cache", "/srv/cache/", "/srv//cache", "~/.cargo", "~/.ca
 		})
 	}
 }
+
+// A writable root that check would refuse in the output (a .. component,
+// white space at the end, a Windows alias) is an error at its line, not
+// a migrated file that does not check.
+func TestMigrateRefusesRootsCheckWouldRefuse(t *testing.T) {
+	src := `sandbox_mode = "workspace-write"
+[sandbox_workspace_write]
+writable_roots = ["/a/c/../b", "/srv/x ", 'C:\w.', "/ok"]
+`
+	fs := files{"old.toml": src}
+	cfg, _ := frontend.Load(frontend.Options{Files: []string{"old.toml"}, ReadFile: fs.read})
+	_, diags := passes.Migrate(cfg, passes.Options{})
+	got := render(diags)
+	for _, want := range []string{`"/a/c/../b" must not contain ".."`, `"/srv/x " has white space`,
+		`"C:\\w." has a component ending in a dot`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}
