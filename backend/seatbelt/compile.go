@@ -362,7 +362,7 @@ func (c *compiler) entryForms(e *entry) {
 
 func (c *compiler) ref(e *entry) RuleRef {
 	r := RuleRef{Order: len(c.refs), Kind: e.kind, Base: baseNames[e.base],
-		Path: strings.Join(e.comps, "/"), GlobDepth: e.patDepth, Glob: e.pattern != "",
+		Path: strings.Join(e.comps, "/"), GlobDepth: e.patDepth, Pattern: e.pattern, Glob: e.pattern != "",
 		Literal: e.literal, Access: e.access.String(), Origin: e.origin.String(), Rule: e.what,
 		Line: c.w.nextLine() + 1}
 	if e.base == baseAbs {

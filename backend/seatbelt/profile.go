@@ -99,10 +99,12 @@ type RuleRef struct {
 	// Path is the canonical absolute path (abs) or the "/"-separated
 	// subpath below the base ("" for the base itself).
 	Path string `json:"path,omitempty"`
-	// GlobDepth is the number of pattern components below Path.
-	GlobDepth int  `json:"glob_depth,omitempty"`
-	Glob      bool `json:"glob,omitempty"`
-	Literal   bool `json:"literal,omitempty"`
+	// GlobDepth is the number of pattern components below Path, and
+	// Pattern those components.
+	GlobDepth int    `json:"glob_depth,omitempty"`
+	Pattern   string `json:"pattern,omitempty"`
+	Glob      bool   `json:"glob,omitempty"`
+	Literal   bool   `json:"literal,omitempty"`
 	// Access is read, write or deny.
 	Access string `json:"access"`
 	Origin string `json:"origin"`

@@ -76,6 +76,9 @@ func bind(sbpl []byte, m *seatbelt.Manifest, mc Machine, order bool) (*Bound, er
 	if err := checkOrder(m, b.bound()); order && err != nil {
 		return nil, err
 	}
+	if err := checkNestedGlobs(m, b.wsRoots); order && err != nil {
+		return nil, err
+	}
 	prog, err := parsed.Resolve(b.params)
 	if err != nil {
 		return nil, err

@@ -273,6 +273,34 @@ func TestOrderCheckRefusesACaseSpelling(t *testing.T) {
 	}
 }
 
+// A write glob read from an outer workspace root can reach an inner
+// root's .git: with nested roots the loader refuses it.
+func TestNestedRootsWithAWriteGlobRefused(t *testing.T) {
+	for _, pat := range []string{"libs/x/*", "libs/*/*", "**/*.sh"} {
+		p := policy(rule(2, ir.BaseRoot, "", ir.Read), rule(3, ir.BaseWorkspaceRoots, "", ir.Write),
+			rule(4, ir.BaseWorkspaceRoots, pat, ir.Write))
+		p.FS.ProtectMetadata = true
+		prof := compile(t, p)
+		mc := Machine{Home: "/Users/dev", WorkspaceRoots: []string{"/Users/dev/mono", "/Users/dev/mono/libs/x"}}
+		if _, err := Bind(prof.SBPL, &prof.Manifest, mc); err == nil ||
+			!strings.Contains(err.Error(), "lies inside workspace root") && !strings.Contains(err.Error(), "is emitted first") {
+			t.Errorf("%s: Bind = %v, want a refusal", pat, err)
+		}
+		mc.WorkspaceRoots = []string{"/Users/dev/mono"}
+		if _, err := Bind(prof.SBPL, &prof.Manifest, mc); err != nil && strings.Contains(err.Error(), "lies inside") {
+			t.Errorf("%s: one root refused: %v", pat, err)
+		}
+	}
+	p := policy(rule(2, ir.BaseRoot, "", ir.Read), rule(3, ir.BaseWorkspaceRoots, "", ir.Write),
+		rule(4, ir.BaseWorkspaceRoots, "src/*.rs", ir.Write))
+	p.FS.ProtectMetadata = true
+	prof := compile(t, p)
+	mc := Machine{Home: "/Users/dev", WorkspaceRoots: []string{"/Users/dev/mono", "/Users/dev/mono/libs/x"}}
+	if _, err := Bind(prof.SBPL, &prof.Manifest, mc); err != nil {
+		t.Errorf("src/*.rs cannot reach libs/x/.git, but Bind refused: %v", err)
+	}
+}
+
 // TestOrderCheckIsSound: on generated policies, every binding on which the
 // unchecked profile disagrees with ir.Decide is one the check refuses.
 func TestOrderCheckIsSound(t *testing.T) {

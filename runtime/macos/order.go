@@ -2,9 +2,11 @@ package macos
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/permc/permc/backend/seatbelt"
+	"github.com/permc/permc/ir"
 )
 
 // boundRule is one rule template bound to one path of this machine.
@@ -80,4 +82,53 @@ func checkPair(x, y *boundRule) error {
 		"the profile cannot run with these roots",
 		first.ref.Origin, first.ref.Rule, first.path, first.ref.Line,
 		second.ref.Origin, second.ref.Rule, second.path, second.ref.Line)
+}
+
+// checkNestedGlobs refuses a write glob below :workspace_roots when one
+// bound workspace root lies inside another and the glob, read from the
+// outer root, could reach the inner root's protected metadata: a glob
+// never overrides the protection, but Seatbelt would apply it over the
+// inner .git. The compiler checks what it can see (the first component
+// below each root); nesting is known only here.
+func checkNestedGlobs(m *seatbelt.Manifest, roots []string) error {
+	for _, outer := range roots {
+		for _, inner := range roots {
+			rel, ok := strings.CutPrefix(inner, strings.TrimSuffix(outer, "/")+"/")
+			if !ok {
+				continue
+			}
+			for i := range m.Rules {
+				r := &m.Rules[i]
+				if !r.Glob || r.Access != "write" || r.Base != "workspace_roots" {
+					continue
+				}
+				if globReachesBelow(strings.Trim(r.Path+"/"+r.Pattern, "/"), strings.Split(rel, "/")) {
+					return fmt.Errorf("%s %s is a write glob, and workspace root %s lies inside workspace root %s: "+
+						"read from the outer root it could reach the inner root's protected metadata; "+
+						"the profile cannot run with these roots", r.Origin, r.Rule, inner, outer)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// globReachesBelow reports whether pattern, relative to a root, could
+// match a path of the form rel/NAME/... where NAME is a protected name in
+// any case: its components up to rel's depth match rel, and the next one
+// can match the name (or a ** stands anywhere on the way).
+func globReachesBelow(pattern string, rel []string) bool {
+	comps := strings.Split(strings.Trim(pattern, "/"), "/")
+	for i, c := range comps {
+		if c == "**" {
+			return true
+		}
+		if i == len(rel) {
+			return ir.GlobMayReachProtected(ir.BaseWorkspaceRoots, c)
+		}
+		if ok, err := path.Match(c, rel[i]); err != nil || !ok {
+			return false
+		}
+	}
+	return false
 }
