@@ -206,6 +206,12 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 			// command can make what it may only read world-writable, for
 			// any local user to change before the next run.
 			fi, err := os.Lstat(path)
+			if err == nil && path == filepath.Clean(o.StateDir) {
+				if why := insecurePath(path); why != "" {
+					return fail(ExitSetup, "refusing to run: permc's state directory %s could be moved by another "+
+						"user: %s; keep it on a path only you and root control", path, why)
+				}
+			}
 			if err == nil && path == filepath.Clean(o.StateDir) && !privateDir(statFollow(path, fi)) {
 				return fail(ExitSetup, "refusing to run: permc's state directory %s must be yours and writable by "+
 					"you alone (mode %v); others could plant what the next run trusts. chmod go-w %s",
