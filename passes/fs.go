@@ -241,6 +241,15 @@ func describeEntry(r ir.FSRule) string {
 	return fmt.Sprintf("%q = \"write\"", r.Base.String())
 }
 
+// isVerbatimDrive reports whether p is \\?\C:\... or \\.\C:\..., a drive
+// path in Win32's verbatim or device form.
+func isVerbatimDrive(p string) bool {
+	if !strings.HasPrefix(p, `\\?\`) && !strings.HasPrefix(p, `\\.\`) {
+		return false
+	}
+	return len(p) >= 6 && p[5] == ':' && (p[4]|0x20 >= 'a' && p[4]|0x20 <= 'z')
+}
+
 // shortName matches a component that may be an 8.3 short name.
 var shortName = regexp.MustCompile(`~[0-9]+(\.[^.]*)?$`)
 
@@ -256,6 +265,10 @@ func windowsAlias(path, sub string) string {
 	}
 	if strings.HasPrefix(path, ":") {
 		path = "" // a special path: only the subpath below it is spelled out
+	}
+	if u := strings.ReplaceAll(path, "/", `\`); strings.HasPrefix(u, `\\`) && !isVerbatimDrive(u) {
+		return "is a network share path: the Windows applier places no access control entry on a share, " +
+			`and an administrative share (\\localhost\C$) names a local disk under another name`
 	}
 	for _, verbatim := range []string{`\\?\`, `\\.\`} {
 		path = strings.TrimPrefix(path, verbatim) // \\?\C:\x is C:\x
