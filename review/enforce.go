@@ -48,6 +48,9 @@ func seatbeltNote(p *ir.Policy, path string, d ir.Decision) string {
 		return "no rule allows it: the profile starts with (deny default)"
 	}
 	where := fmt.Sprintf("(%s %q)", entryForm(d), d.By.Path)
+	if ir.HasGlobMeta(d.By.Path) {
+		where = fmt.Sprintf("(regex ...) from the glob %s", d.By.Path)
+	}
 	switch {
 	case d.By.Kind == ir.MatchDenyGlob:
 		return fmt.Sprintf("(deny file-read* file-write* (regex ...)) from the glob %s, emitted after every allow", d.By.Path)
@@ -56,7 +59,7 @@ func seatbeltNote(p *ir.Policy, path string, d ir.Decision) string {
 	case d.By.Access == ir.Write:
 		return fmt.Sprintf("(allow file-read* file-write* %s)", where)
 	}
-	return fmt.Sprintf("(allow file-read* %s)", where)
+	return fmt.Sprintf("(allow file-read* %s), then (deny file-write* ...) for the same path in any case", where)
 }
 
 func linuxNote(p *ir.Policy, path string, d ir.Decision) string {

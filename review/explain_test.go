@@ -319,3 +319,29 @@ glob_scan_max_depth = 3
 		t.Errorf("depth 3: read %v notes %q", lin.Read, lin.Notes)
 	}
 }
+
+// On macOS a glob grant is a regex in the SBPL, not a subpath, and a
+// read rule also denies writes in any case: explain says so.
+func TestExplainSeatbeltForms(t *testing.T) {
+	src := `default_permissions = "p"
+[permissions.p.filesystem]
+":root" = "read"
+"~/docs/*.md" = "write"
+`
+	l := load(t, files{"g.toml": src}, passes.Options{}, "g.toml")
+	b := ir.Binding{Home: "/Users/u"}
+	e, err := ExplainPath(l, PathQuery{Path: "/Users/u/docs/a.md", Write: true, Targets: []ir.Target{ir.MacOS}, Binding: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Targets[0].Enforcement; !strings.Contains(got, "(regex ...) from the glob") || strings.Contains(got, "subpath") {
+		t.Errorf("glob grant shown as %q", got)
+	}
+	e, err = ExplainPath(l, PathQuery{Path: "/etc/hosts", Write: true, Targets: []ir.Target{ir.MacOS}, Binding: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Targets[0].Enforcement; !strings.Contains(got, "(deny file-write* ...) for the same path in any case") {
+		t.Errorf("read rule shown as %q", got)
+	}
+}
