@@ -24,7 +24,9 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("explain", stderr)
 	c.register(fs, true)
 	write := fs.Bool("write", false, "ask about writing PATH (default: reading)")
-	hostArg := fs.String("host", "", "ask about a destination `HOST[:PORT]` instead of a path")
+	var host string
+	hostArg := &host
+	fs.Var(nonEmpty{hostArg}, "host", "ask about a destination `HOST[:PORT]` instead of a path")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -33,6 +35,9 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case *hostArg == "" && len(pos) != 1, *hostArg != "" && len(pos) != 0, *hostArg != "" && *write:
 		fmt.Fprintln(stderr, explainUsage)
+		return exitUsage
+	case len(pos) == 1 && pos[0] == "":
+		fmt.Fprintln(stderr, "permc explain: the PATH is empty (an unset variable?)")
 		return exitUsage
 	}
 	targets, err := c.parseTargets()
