@@ -454,10 +454,11 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 }
 
 // readOnlyVeto finds, on macOS, a read rule or read-only protection
-// deeper than the write grant deciding pc that matches pc in another
-// case (at equal depth the write comes later in the SBPL and wins): the "no writes" half of a read rule is a deny in the SBPL, folded
-// as every deny is, so a differently-cased spelling of a read-only path
-// is not writable either.
+// deeper than the write grant deciding pc that matches pc in another case
+// (at equal depth the write comes later in the SBPL and wins). The "no
+// writes" half of a read rule is a deny in the SBPL, folded as every deny
+// is, so a differently-cased spelling of a read-only path is not writable
+// either.
 func (d *decider) readOnlyVeto(pc []string, depth int, withProtection bool) (Match, bool) {
 	for i := range d.entries {
 		e := &d.entries[i]

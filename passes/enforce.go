@@ -186,7 +186,8 @@ func globsOverProtected(p *ir.Policy) diag.List {
 		if !pos.IsValid() {
 			pos = p.Origin.Pos
 		}
-		diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: diag.Unenforceable, Target: string(ir.MacOS),
+		diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: diag.Unenforceable,
+			Target: string(ir.MacOS),
 			Message: fmt.Sprintf("%s: on macOS a write glob that can match %s would make that protected metadata "+
 				"writable; start the pattern with a literal folder, or name the paths", describe(r),
 				strings.Join(ir.ProtectedNames, ", "))})

@@ -273,7 +273,8 @@ func windowsAlias(path, sub string) string {
 	for _, verbatim := range []string{`\\?\`, `\\.\`} {
 		path = strings.TrimPrefix(path, verbatim) // \\?\C:\x is C:\x
 	}
-	comps := strings.FieldsFunc(strings.ReplaceAll(path+"/"+sub, `\`, "/"), func(r rune) bool { return r == '/' })
+	slash := func(r rune) bool { return r == '/' }
+	comps := strings.FieldsFunc(strings.ReplaceAll(path+"/"+sub, `\`, "/"), slash)
 	for i, c := range comps {
 		switch {
 		case c == "." || c == ".." || ir.HasGlobMeta(c):

@@ -125,7 +125,8 @@ func (n *normalizer) socket(kv ir.KV) {
 		return
 	}
 	if hasDotDot(kv.Key, "/") {
-		n.s.diags.Errorf(kv.KeyPos, diag.BadSocket, "unix socket path %q must not contain \"..\" components", kv.Key)
+		n.s.diags.Errorf(kv.KeyPos, diag.BadSocket,
+			"unix socket path %q must not contain \"..\" components", kv.Key)
 		return
 	}
 	if ir.HasGlobMeta(kv.Key) {

@@ -94,7 +94,8 @@ func writeProfileText(w io.Writer, r *Report, d *ProfileDiff, head string) {
 		fmt.Fprintf(w, "    %s %s: %s (%s)\n", mark(c.Widens, true), c.Path, socketWords(c.Allowed), c.At)
 	}
 	if len(d.Globs) > 0 {
-		fmt.Fprintln(w, "  glob rules (compared rule by rule: a changed pattern is its old rule removed and the new one added):")
+		fmt.Fprintln(w, "  glob rules (compared rule by rule: a changed pattern is its old rule removed "+
+			"and the new one added):")
 	}
 	for _, c := range d.Globs {
 		fmt.Fprintf(w, "    %s %s: %s → %s\n", mark(c.Widens, true), c.Setting, c.From, c.To)
@@ -268,8 +269,8 @@ func writeProfileMarkdown(w io.Writer, r *Report, d *ProfileDiff, head string) {
 			socketState(!c.Allowed), socketState(c.Allowed), mdText(c.At))
 	}
 	for _, c := range d.Globs {
-		fmt.Fprintf(w, "| %s | glob rule `%s` | %s | %s | old: %s<br>new: %s |\n", mdMark(c.Widens, true), cell(c.Setting),
-			c.From, c.To, mdText(c.Old), mdText(c.New))
+		fmt.Fprintf(w, "| %s | glob rule `%s` | %s | %s | old: %s<br>new: %s |\n", mdMark(c.Widens, true),
+			cell(c.Setting), c.From, c.To, mdText(c.Old), mdText(c.New))
 	}
 	for _, c := range d.Build {
 		fmt.Fprintf(w, "| %s | build option `%s` | %s | %s | %s |\n", mdMark(c.Widens, true), c.Setting,

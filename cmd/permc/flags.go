@@ -67,7 +67,8 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 	fs.Var(nonEmpty{&c.profile}, "profile", "the permission `PROFILE` to use")
 	fs.Var(nonEmpty{&c.profile}, "P", "alias of --profile `PROFILE`")
 	fs.Var(nonEmpty{&c.configProfile}, "config-profile", "Codex config `PROFILE` to select")
-	fs.Var(nonEmpty{&c.sandbox}, "sandbox", "force the older sandbox settings: `MODE` is read-only, workspace-write or danger-full-access")
+	fs.Var(nonEmpty{&c.sandbox}, "sandbox",
+		"force the older sandbox settings: `MODE` is read-only, workspace-write or danger-full-access")
 	fs.Var(&c.requirements, "requirements", "managed requirements `FILE` to add (repeatable)")
 	c.targets = "all"
 	fs.Var(nonEmpty{&c.targets}, "target", "`TARGETS`: macos,linux,windows or all")

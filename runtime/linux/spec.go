@@ -155,7 +155,8 @@ func errRecord(code int, format string, args ...any) []byte {
 // until the plan has an encoding that keeps bytes.
 func CheckUTF8(v any) error {
 	if s, ok := badString(reflect.ValueOf(v)); ok {
-		return fmt.Errorf("%q is not valid UTF-8, which permc cannot yet pass to the sandbox unchanged; nothing ran", s)
+		return fmt.Errorf("%q is not valid UTF-8, which permc cannot yet pass to the sandbox unchanged; "+
+			"nothing ran", s)
 	}
 	return nil
 }

@@ -334,7 +334,8 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 	}
 	mode := o.Policy.Net.Mode()
 	var broker *linux.Broker
-	if paths := allowedSockets(&o.Policy.Net, o.logf); len(paths) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
+	paths := allowedSockets(&o.Policy.Net, o.logf)
+	if len(paths) > 0 && !o.Policy.Net.DangerouslyAllowAllUnixSockets {
 		broker = linux.NewBroker(paths, mode != ir.NetFull, o.logf)
 	}
 	prepare := func(s *linux.Spec) error {

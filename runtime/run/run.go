@@ -146,8 +146,8 @@ func (o *Options) checkWorkspaces() error {
 				"refusing workspace %s: it is / or the home directory or one of its ancestors; run from a project folder or pass -C", w)
 		}
 		if k := kernelFS(w); k != "" {
-			return fail(ExitSetup, "refusing workspace %s: it is in %s, and a writable root there would let the sandbox "+
-				"change the host kernel's settings", w, k)
+			return fail(ExitSetup, "refusing workspace %s: it is in %s, and a writable root there would "+
+				"let the sandbox change the host kernel's settings", w, k)
 		}
 	}
 	return nil
