@@ -441,6 +441,20 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 	if globDeny != nil {
 		ms = append([]Match{*globDeny}, ms...)
 	}
+	// A glob never overrides protected metadata, whatever its depth: only
+	// a rule naming the path does (overridden). Targets refuse such globs
+	// (macOS at compile time, or at launch for nested roots); this keeps
+	// explain saying what the protection means.
+	if len(ms) > 1 && ms[0].Access != Deny && ms[0].Rule != nil && ms[0].Rule.Glob {
+		lit := d.literalDepth(ms[0].Path)
+		for i, m := range ms {
+			// A glob whose literal part reaches the protected path names it.
+			if m.Kind == MatchProtected && lit < m.Depth {
+				ms = append([]Match{m}, append(ms[:i:i], ms[i+1:]...)...)
+				break
+			}
+		}
+	}
 	if d.t == MacOS && len(ms) > 0 && ms[0].Access == Write {
 		if v, ok := d.readOnlyVeto(pc, ms[0].Depth, withProtection); ok {
 			ms = append([]Match{v}, ms...)
@@ -451,6 +465,16 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 	}
 	by := ms[0]
 	return Decision{Read: by.Access != Deny, Write: by.Access == Write, By: &by, Matches: ms}
+}
+
+// literalDepth counts the components of path before its first wildcard.
+func (d *decider) literalDepth(path string) int {
+	comps, _ := SplitPath(d.t, path)
+	n := 0
+	for n < len(comps) && !HasGlobMeta(comps[n]) {
+		n++
+	}
+	return n
 }
 
 // readOnlyVeto finds, on macOS, a read rule or read-only protection

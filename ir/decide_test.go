@@ -167,3 +167,27 @@ func TestReadsBelow(t *testing.T) {
 		t.Error("a deny of /var/lib under a read /var: want nothing read below /var/lib, something below /var")
 	}
 }
+
+// A glob never overrides protected metadata, at any depth; a glob whose
+// literal part reaches into the protected folder names it, as a literal
+// rule there would.
+func TestDecideGlobNeverOverridesProtection(t *testing.T) {
+	b := Binding{Home: "/Users/dev", WorkspaceRoots: []string{"/Users/dev/mono", "/Users/dev/mono/libs/x"}}
+	base := []FSRule{rule(BaseRoot, "", Read), rule(BaseWorkspaceRoots, "", Write)}
+	for _, tc := range []struct {
+		glob, path string
+		want       Access
+	}{
+		{"*", "/Users/dev/mono/.git/config", Read},
+		{"libs/x/*", "/Users/dev/mono/libs/x/.git/hooks/pre-commit", Read},
+		{"**/*.sh", "/Users/dev/mono/libs/x/.git/hooks/a.sh", Read},
+		{".codex/notes/*", "/Users/dev/mono/.codex/notes/a", Write},
+		{"src/*", "/Users/dev/mono/src/a", Write},
+	} {
+		p := &Policy{FS: FSPolicy{ProtectMetadata: true,
+			Rules: append(append([]FSRule(nil), base...), rule(BaseWorkspaceRoots, tc.glob, Write))}}
+		if got := Decide(p, MacOS, b, tc.path); got.Access() != tc.want {
+			t.Errorf("%q: Decide(%s) = %v, want %v (by %+v)", tc.glob, tc.path, got.Access(), tc.want, got.By)
+		}
+	}
+}
