@@ -30,6 +30,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc check: %v\n", err)
 		return exitUsage
 	}
+	// A --bind check cannot read would silently drop the warnings made
+	// for the roots it names.
+	if _, err := c.machineBinding(); err != nil {
+		fmt.Fprintf(stderr, "permc check: %v\n", err)
+		return exitUsage
+	}
 	switch c.format {
 	case "text", "json", "sarif":
 	default:

@@ -214,6 +214,10 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	if len(binds.Workspaces) > 0 {
 		wd, abs = binds.Workspaces[0], append(binds.Workspaces[1:], abs...)
 	}
+	if d := os.Getenv("PERMC_STATE_DIR"); d != "" && !filepath.IsAbs(d) {
+		fmt.Fprintf(stderr, "permc run: PERMC_STATE_DIR=%q is not an absolute path; nothing ran\n", d)
+		return nil, run.ExitSetup
+	}
 	return &run.Options{
 		Policy: pol, Dir: wd, Roots: abs, Env: os.Environ(), Home: home, Tmpdir: tmpdir,
 		Protected: protected, StateDir: stateDir(home),
