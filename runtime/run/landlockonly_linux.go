@@ -162,6 +162,9 @@ func (o *Options) runLandlockOnly(c *landlockOnlyCause) (int, error) {
 		return refuse("%s: the mount plan masks %s (%s), which Landlock grants, so it needs the mount namespace",
 			op.Origin, op.Dest, op.Why)
 	}
+	if err := landlockKernelMounts(lr); err != nil {
+		return ExitSetup, err
+	}
 	if abi := landlock.KernelABI(); abi < lr.MinABI {
 		return refuse("this kernel's Landlock ABI is %d and the profile needs %d", abi, lr.MinABI)
 	}
@@ -347,4 +350,30 @@ func narrowDev(lr *landlock.Resolved) error {
 	}
 	lr.Paths = paths
 	return lr.Exclude("/dev")
+}
+
+// landlockKernelMounts refuses a ruleset that lets the command write in a
+// kernel file system mounted at or below a path it may write (a message
+// queue or cgroup mount in a workspace): Landlock grants follow the path
+// into what is mounted there, as bubblewrap's binds do.
+func landlockKernelMounts(lr *landlock.Resolved) error {
+	mounts, err := kernelMounts()
+	if err != nil {
+		return fail(ExitSetup, "reading the host's mounts: %v; nothing ran", err)
+	}
+	const writeFile = 1 << 1 // landlock's write_file
+	for _, p := range lr.Paths {
+		// The device grants (/dev/pts, /dev/null) are the :minimal table's.
+		if p.Rights&writeFile == 0 || p.Path == "/dev" || strings.HasPrefix(p.Path, "/dev/") {
+			continue
+		}
+		for _, m := range mounts {
+			if m.point == p.Path || strings.HasPrefix(m.point, strings.TrimSuffix(p.Path, "/")+"/") {
+				return fail(ExitSetup, "refusing to run: %s (a %s file system) lies in %s, which %s lets the "+
+					"command write; unmount it, or make the folder read-only in the profile", m.point, m.fstype,
+					p.Path, p.Origin)
+			}
+		}
+	}
+	return nil
 }

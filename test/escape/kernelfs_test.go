@@ -42,6 +42,27 @@ func TestKernelFileSystemBelowAWritableRootRefused(t *testing.T) {
 	}
 }
 
+// The Landlock-only mode refuses the same: a grant follows the path into
+// what is mounted there.
+func TestKernelFileSystemBelowAWritableRootRefusedWithoutBwrap(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test mounts a message queue file system: run the suite as root")
+	}
+	e := newEnv(t, 65534)
+	mnt := filepath.Join(e.ws, "mq")
+	e.mkdir(mnt)
+	cfg := e.file(filepath.Join(e.state, "profile.toml"), restrictedProfile(e))
+	script := "mount -t mqueue mqueue " + mnt + " && exec setpriv --reuid 65534 --regid 65534 --clear-groups " +
+		permcBin + " run --no-bwrap --system-layers=false -c " + cfg + " -C " + e.ws + " -- touch " + mnt + "/x"
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
+		"HOME=" + filepath.Dir(e.ws), "LANG=C"}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "(a mqueue file system) lies in") {
+		t.Errorf("mqueue below the workspace, Landlock-only: err %v, output:\n%s", err, out)
+	}
+}
+
 // A workspace whose name is not UTF-8 is refused before anything is made
 // in it: the placeholders for missing .git, .codex and .agents were made,
 // and their record, kept as JSON, could not name them to remove them.
