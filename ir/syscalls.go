@@ -688,6 +688,10 @@ func SyscallPolicy(mode NetMode, unixBroker bool, allowAllUnix bool) SyscallRule
 	}
 	rules["clone"] = cloneRule()
 	rules["ioctl"] = ioctlRule()
+	for _, c := range chmodRules(setIDBits, "a setuid or setgid file in a writable root would run as the caller, "+
+		"or as root, for any local user") {
+		rules[c.Name] = c
+	}
 	rules["socket"] = socketRule(r)
 	rules["socketpair"] = socketpairRule(r)
 	for _, s := range addressRules(mode, r.UnixSockets) {
@@ -725,17 +729,10 @@ func cloneRule() SyscallRule {
 // EOPNOTSUPP. Only the names abi has are added (aarch64 has no
 // chmod).
 func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
-	const why = "the Landlock-only mode: Landlock does not govern modes, so no group or other write bit"
-	modeArg := map[string]uint8{"chmod": 1, "fchmod": 1, "fchmodat": 2, "fchmodat2": 2}
 	xattr := []string{"setxattr", "lsetxattr", "fsetxattr", "setxattrat",
 		"removexattr", "lremovexattr", "fremovexattr", "removexattrat"}
-	var add []SyscallRule
-	for name, arg := range modeArg {
-		add = append(add, SyscallRule{Name: name,
-			Cases: []ArgCase{{When: []ArgCond{{Arg: arg, Op: ArgAnyBits32, Mask: 0o022,
-				What: "mode & 022 (group or other write)"}}, Verdict: refuse(EPERM, why)}},
-			Default: allow("modes without group or other write")})
-	}
+	add := chmodRules(setIDBits|0o022, "the Landlock-only mode: Landlock does not govern modes, so no setuid, "+
+		"setgid, group or other write bit")
 	for _, name := range xattr {
 		add = append(add, SyscallRule{Name: name, Default: refuse(EOPNOTSUPP,
 			"the Landlock-only mode: extended attributes (POSIX ACLs) could open a file to other users")})
@@ -744,12 +741,44 @@ func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 		add = append(add, SyscallRule{Name: name, Default: refuse(EPERM,
 			"the Landlock-only mode: a new group could open a group-writable file to other users")})
 	}
+	byName := map[string]SyscallRule{}
+	for _, x := range r.Rules {
+		byName[x.Name] = x
+	}
 	for _, a := range add {
 		if _, ok := abi.Numbers[a.Name]; ok {
-			r.Rules = append(r.Rules, a)
+			byName[a.Name] = a // the chmod rules replace the stricter-less ones
 		}
 	}
+	r.Rules = r.Rules[:0]
+	for _, x := range byName {
+		r.Rules = append(r.Rules, x)
+	}
 	sort.Slice(r.Rules, func(i, j int) bool { return r.Rules[i].Name < r.Rules[j].Name })
+}
+
+// OnlySomeArches names the syscalls of the rules that not every
+// architecture has (aarch64 has only the *at forms).
+var OnlySomeArches = map[string]bool{"chmod": true, "chown": true, "lchown": true}
+
+// setIDBits are S_ISUID and S_ISGID.
+const setIDBits = 0o6000
+
+// chmodRules refuse, with EPERM, a chmod-family call whose mode has a bit
+// of mask. aarch64 has no chmod; callers keep the names the ABI has.
+func chmodRules(mask uint32, why string) []SyscallRule {
+	modeArg := []struct {
+		name string
+		arg  uint8
+	}{{"chmod", 1}, {"fchmod", 1}, {"fchmodat", 2}, {"fchmodat2", 2}}
+	what := fmt.Sprintf("mode & %#o", mask)
+	var out []SyscallRule
+	for _, m := range modeArg {
+		out = append(out, SyscallRule{Name: m.name,
+			Cases:   []ArgCase{{When: []ArgCond{{Arg: m.arg, Op: ArgAnyBits32, Mask: mask, What: what}}, Verdict: refuse(EPERM, why)}},
+			Default: allow(fmt.Sprintf("modes without %#o", mask))})
+	}
+	return out
 }
 
 func ioctlRule() SyscallRule {

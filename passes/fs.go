@@ -260,6 +260,12 @@ var shortName = regexp.MustCompile(`~[0-9]+(\.[^.]*)?$`)
 // its access control entries follow, so an alias of a denied path could
 // grant it.
 func windowsAlias(path, sub string) string {
+	if strings.HasPrefix(path, "//") && !strings.HasPrefix(path, "///") {
+		// A POSIX path to the rest of the world, a share (//srv/share) or
+		// a device path (//?/C:/x) to Windows: a rule so spelled would be
+		// skipped there, a deny with it.
+		return "begins with //, which Windows reads as a network share or device path"
+	}
 	if ir.IsPosixAbs(path) {
 		return ""
 	}

@@ -34,6 +34,9 @@
 //     NEWNET, NEWCGROUP or NEWTIME fails with EPERM; clone3 fails with
 //     ENOSYS, since its flags sit in memory the filter cannot read and libc
 //     then falls back to clone.
+//   - chmod, fchmod, fchmodat and fchmodat2 to a mode with S_ISUID or
+//     S_ISGID fail with EPERM: a setuid file in a writable root would run
+//     as the caller (or root) for any local user.
 //   - ioctl TIOCSTI and TIOCLINUX fail with EPERM, so a shell keeps its
 //     terminal (and job control) without being able to type into it.
 //   - socket(AF_VSOCK) fails with EPERM.
@@ -67,7 +70,7 @@
 // The Landlock-only mode, with no mount namespace of its own, loads
 // [CompileWithoutNamespaces]: the same program, and chmod, fchmod,
 // fchmodat and fchmodat2 fail with EPERM for a mode with a group or other
-// write bit, chown, fchown, lchown and fchownat with EPERM, and the calls
+// write bit too, chown, fchown, lchown and fchownat with EPERM, and the calls
 // that set or remove extended attributes with EOPNOTSUPP
 // ([ir.SyscallRules.WithoutNamespaces]).
 //

@@ -401,14 +401,14 @@ func TestAgreesWithReference(t *testing.T) {
 }
 
 // TestReferenceTable pins the table itself: each rule names a syscall
-// both architectures number, and the per-mode lists read as documented.
+// both architectures number (but the few only x86_64 has, such as chmod), and the per-mode lists read as documented.
 func TestReferenceTable(t *testing.T) {
 	for _, mode := range modes {
 		for _, unixAll := range []bool{false, true} {
 			r := ir.SyscallPolicy(mode, false, unixAll)
 			for _, rule := range r.Rules {
 				for _, abi := range ir.SyscallABIs() {
-					if _, ok := abi.Numbers[rule.Name]; !ok {
+					if _, ok := abi.Numbers[rule.Name]; !ok && !(ir.OnlySomeArches[rule.Name] && abi.Name == "aarch64") {
 						t.Errorf("%s: rule %s has no number on %s", mode, rule.Name, abi.Name)
 					}
 				}

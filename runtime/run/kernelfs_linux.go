@@ -44,7 +44,8 @@ var kernelTypes = map[string]bool{
 	"sysfs": true, "proc": true, "cgroup": true, "cgroup2": true, "debugfs": true, "tracefs": true,
 	"securityfs": true, "bpf": true, "efivarfs": true, "pstore": true, "binfmt_misc": true,
 	"fusectl": true, "mqueue": true, "hugetlbfs": true, "devpts": true, "selinuxfs": true,
-	"smackfs": true, "nsfs": true, "configfs": true,
+	"smackfs": true, "nsfs": true, "configfs": true, "devtmpfs": true, "rpc_pipefs": true, "nfsd": true,
+	"resctrl": true, "binder": true, "autofs": true,
 }
 
 // kernelMount is a kernel file system mounted on the host.

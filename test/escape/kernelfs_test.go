@@ -81,3 +81,19 @@ func TestNonUTF8WorkspaceLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A setuid or setgid file in a writable root would run as the caller (or
+// as root, when permc runs as root) for any local user: chmod to such a
+// mode is refused in every mode; a plain chmod works.
+func TestSetIDModesRefused(t *testing.T) {
+	for _, uid := range identities(t) {
+		t.Run(idName(uid), func(t *testing.T) {
+			e := newEnv(t, uid)
+			layout(e)
+			script := "cp /bin/true t && chmod 755 t && echo PLAIN-OK; chmod 4755 t || echo SETUID-REFUSED; " +
+				"chmod 2755 t || echo SETGID-REFUSED; mkdir d && chmod g+s d || echo SETGID-DIR-REFUSED; stat -c %a t"
+			e.expect(e.run(workspaceProfile(e), script), expectation{code: 0,
+				has: []string{"PLAIN-OK", "SETUID-REFUSED", "SETGID-REFUSED", "SETGID-DIR-REFUSED", "\n755\n"}})
+		})
+	}
+}

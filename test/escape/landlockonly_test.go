@@ -224,11 +224,12 @@ func landlockOnlyCases(t *testing.T, uid int) {
 		}
 		script := fmt.Sprintf("chmod 666 %[1]s || echo CHMOD-OW-REFUSED; chmod g+w %[1]s || echo CHMOD-GW-REFUSED; "+
 			"echo x > w.sh && chmod 700 w.sh && chmod 755 w.sh && echo CHMOD-PLAIN-OK; "+
-			"chgrp $(id -g) w.sh || echo CHGRP-REFUSED; "+
+			"chgrp $(id -g) w.sh || echo CHGRP-REFUSED; chmod 4700 w.sh || echo SETUID-REFUSED; "+
 			"python3 -c 'import os; os.setxattr(\"w.sh\", \"user.x\", b\"1\")' 2>&1 | grep -q 'not supported' && echo XATTR-REFUSED",
 			open)
 		e.expect(e.run(restrictedProfile(e), script), expectation{code: 0,
-			has: []string{"CHMOD-OW-REFUSED", "CHMOD-GW-REFUSED", "CHMOD-PLAIN-OK", "CHGRP-REFUSED", "XATTR-REFUSED"}})
+			has: []string{"CHMOD-OW-REFUSED", "CHMOD-GW-REFUSED", "CHMOD-PLAIN-OK", "CHGRP-REFUSED", "SETUID-REFUSED",
+				"XATTR-REFUSED"}})
 		after, err := os.Stat(open)
 		if err != nil || after.Mode() != before.Mode() {
 			t.Errorf("%s: mode %v before the run, %v after (%v)", open, before.Mode(), after.Mode(), err)
