@@ -455,6 +455,17 @@ func (d *decider) decide(pc []string, withProtection bool) Decision {
 			}
 		}
 	}
+	if d.t == MacOS && withProtection && d.p.FS.ProtectMetadata && len(ms) > 0 && ms[0].Access != Deny &&
+		ms[0].Rule != nil && ms[0].Rule.Glob {
+		// The volume folds case: libs/X/.git is the protected libs/x/.git.
+		lit := d.literalDepth(ms[0].Path)
+		for _, m := range d.protectionsWith(pc, true) {
+			if lit < m.Depth {
+				ms = append([]Match{m}, ms...)
+				break
+			}
+		}
+	}
 	if d.t == MacOS && len(ms) > 0 && ms[0].Access == Write {
 		if v, ok := d.readOnlyVeto(pc, ms[0].Depth, withProtection); ok {
 			ms = append([]Match{v}, ms...)

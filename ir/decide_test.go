@@ -181,6 +181,7 @@ func TestDecideGlobNeverOverridesProtection(t *testing.T) {
 		{"*", "/Users/dev/mono/.git/config", Read},
 		{"libs/x/*", "/Users/dev/mono/libs/x/.git/hooks/pre-commit", Read},
 		{"**/*.sh", "/Users/dev/mono/libs/x/.git/hooks/a.sh", Read},
+		{"libs/X/*", "/Users/dev/mono/libs/X/.git/config", Read},
 		{".codex/notes/*", "/Users/dev/mono/.codex/notes/a", Write},
 		{"src/*", "/Users/dev/mono/src/a", Write},
 	} {

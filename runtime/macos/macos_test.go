@@ -276,7 +276,7 @@ func TestOrderCheckRefusesACaseSpelling(t *testing.T) {
 // A write glob read from an outer workspace root can reach an inner
 // root's .git: with nested roots the loader refuses it.
 func TestNestedRootsWithAWriteGlobRefused(t *testing.T) {
-	for _, pat := range []string{"libs/x/*", "libs/*/*", "**/*.sh"} {
+	for _, pat := range []string{"libs/x/*", "libs/*/*", "**/*.sh", "libs/X/*", "LIBS/[x]/*"} {
 		p := policy(rule(2, ir.BaseRoot, "", ir.Read), rule(3, ir.BaseWorkspaceRoots, "", ir.Write),
 			rule(4, ir.BaseWorkspaceRoots, pat, ir.Write))
 		p.FS.ProtectMetadata = true

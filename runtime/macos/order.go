@@ -126,8 +126,23 @@ func globReachesBelow(pattern string, rel []string) bool {
 		if i == len(rel) {
 			return ir.GlobMayReachProtected(ir.BaseWorkspaceRoots, c)
 		}
-		if ok, err := path.Match(c, rel[i]); err != nil || !ok {
+		if !matchAnyCase(c, rel[i]) {
 			return false
+		}
+	}
+	return false
+}
+
+// matchAnyCase reports whether the pattern component c matches name in
+// some spelling the case-insensitive volume takes for it: name as it is,
+// lower or upper case, or, for a literal, any case.
+func matchAnyCase(c, name string) bool {
+	if !strings.ContainsAny(c, "*?[") {
+		return strings.EqualFold(c, name)
+	}
+	for _, n := range []string{name, strings.ToLower(name), strings.ToUpper(name)} {
+		if ok, err := path.Match(c, n); err == nil && ok {
+			return true
 		}
 	}
 	return false

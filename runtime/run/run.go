@@ -206,7 +206,9 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 			// command can make what it may only read world-writable, for
 			// any local user to change before the next run.
 			fi, err := os.Lstat(path)
-			if err == nil && path == filepath.Clean(o.StateDir) {
+			if path == filepath.Clean(o.StateDir) {
+				// Also when it does not exist yet: the folders above it
+				// must already be safe, or another user could make it.
 				if why := insecurePath(path); why != "" {
 					return fail(ExitSetup, "refusing to run: permc's state directory %s could be moved by another "+
 						"user: %s; keep it on a path only you and root control", path, why)

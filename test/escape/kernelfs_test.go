@@ -97,3 +97,33 @@ func TestSetIDModesRefused(t *testing.T) {
 		})
 	}
 }
+
+// A state directory that does not exist yet is checked all the same: the
+// folders above it must be root's or the caller's, or another user could
+// make it (and what is in it) before permc does.
+func TestStateDirUnderAnotherUsersFolderRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test gives a folder to another user: run the suite as root")
+	}
+	e := newEnv(t, 0)
+	layout(e)
+	theirs, err := os.MkdirTemp("/var/tmp", "permc-escape-theirs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(theirs) })
+	os.Chmod(theirs, 0o777|os.ModeSticky)
+	os.Chown(theirs, 1234, 1234)
+	e.state = filepath.Join(theirs, "new")
+	cfg := filepath.Join(e.outside, "profile.toml")
+	os.WriteFile(cfg, []byte(workspaceProfile(e)), 0o644)
+	cmd := exec.Command(permcBin, "run", "--system-layers=false", "-c", cfg, "-C", e.ws, "--", "touch", "RAN")
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state, "HOME=" + filepath.Dir(e.ws)}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "belongs to uid 1234") {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+	if _, err := os.Stat(e.state); err == nil {
+		t.Error("permc made its state directory in another user's folder")
+	}
+}
