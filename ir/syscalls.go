@@ -206,6 +206,12 @@ var abiX86_64 = SyscallABI{
 		"fchown":            93,
 		"lchown":            94,
 		"fchownat":          260,
+		"open":              2,
+		"creat":             85,
+		"mknod":             133,
+		"openat":            257,
+		"mknodat":           259,
+		"openat2":           437,
 	},
 }
 
@@ -270,6 +276,9 @@ var abiAArch64 = SyscallABI{
 		"removexattrat":     466,
 		"fchownat":          54,
 		"fchown":            55,
+		"openat":            56,
+		"mknodat":           33,
+		"openat2":           437,
 	},
 }
 
@@ -688,8 +697,7 @@ func SyscallPolicy(mode NetMode, unixBroker bool, allowAllUnix bool) SyscallRule
 	}
 	rules["clone"] = cloneRule()
 	rules["ioctl"] = ioctlRule()
-	for _, c := range chmodRules(setIDBits, "a setuid or setgid file in a writable root would run as the caller, "+
-		"or as root, for any local user") {
+	for _, c := range setuidRules() {
 		rules[c.Name] = c
 	}
 	rules["socket"] = socketRule(r)
@@ -731,8 +739,8 @@ func cloneRule() SyscallRule {
 func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 	xattr := []string{"setxattr", "lsetxattr", "fsetxattr", "setxattrat",
 		"removexattr", "lremovexattr", "fremovexattr", "removexattrat"}
-	add := chmodRules(setIDBits|0o022, "the Landlock-only mode: Landlock does not govern modes, so no setuid, "+
-		"setgid, group or other write bit")
+	add := chmodRules(setuidBit|0o022, "the Landlock-only mode: Landlock does not govern modes, so no setuid, "+
+		"group or other write bit")
 	for _, name := range xattr {
 		add = append(add, SyscallRule{Name: name, Default: refuse(EOPNOTSUPP,
 			"the Landlock-only mode: extended attributes (POSIX ACLs) could open a file to other users")})
@@ -759,10 +767,51 @@ func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 
 // OnlySomeArches names the syscalls of the rules that not every
 // architecture has (aarch64 has only the *at forms).
-var OnlySomeArches = map[string]bool{"chmod": true, "chown": true, "lchown": true}
+var OnlySomeArches = map[string]bool{"chmod": true, "chown": true, "lchown": true, "open": true, "creat": true,
+	"mknod": true}
 
-// setIDBits are S_ISUID and S_ISGID.
-const setIDBits = 0o6000
+// setuidBit is S_ISUID. S_ISGID is left alone: tools keep a shared
+// folder's setgid bit when they chmod inside it, and a setgid file runs
+// only with its group.
+const setuidBit = 0o4000
+
+// Open flags whose calls create a file: O_CREAT, and __O_TMPFILE (the
+// bit O_TMPFILE adds to O_DIRECTORY).
+const (
+	oCreat   = 0o100
+	oTmpfile = 0o20000000
+)
+
+// setuidRules refuse to make a setuid file, by chmod or at creation: in a
+// writable root it would run as the caller, or as root when permc runs as
+// root, for any local user (the kernel clears the bit when the sandbox
+// writes the file, but not when root later writes it in place). openat2
+// carries its mode in memory the filter cannot read: it fails with ENOSYS,
+// and callers fall back to openat.
+func setuidRules() []SyscallRule {
+	const why = "a setuid file in a writable root would run as the caller, or as root, for any local user"
+	out := chmodRules(setuidBit, why)
+	mode := func(arg uint8) ArgCond {
+		return ArgCond{Arg: arg, Op: ArgAnyBits32, Mask: setuidBit, What: "mode & S_ISUID"}
+	}
+	creating := func(arg uint8) ArgCond {
+		return ArgCond{Arg: arg, Op: ArgAnyBits32, Mask: oCreat | oTmpfile, What: "flags & (O_CREAT|O_TMPFILE)"}
+	}
+	for _, r := range []struct {
+		name       string
+		flags, arg int
+	}{{"open", 1, 2}, {"openat", 2, 3}, {"creat", -1, 1}, {"mknod", -1, 1}, {"mknodat", -1, 2}} {
+		when := []ArgCond{mode(uint8(r.arg))}
+		if r.flags >= 0 {
+			when = append([]ArgCond{creating(uint8(r.flags))}, when...)
+		}
+		out = append(out, SyscallRule{Name: r.name, Cases: []ArgCase{{When: when, Verdict: refuse(EPERM, why)}},
+			Default: allow("files made without S_ISUID")})
+	}
+	out = append(out, SyscallRule{Name: "openat2", Default: refuse(ENOSYS,
+		"openat2's mode is in memory the filter cannot read; ENOSYS makes libc and Go fall back to openat")})
+	return out
+}
 
 // chmodRules refuse, with EPERM, a chmod-family call whose mode has a bit
 // of mask. aarch64 has no chmod; callers keep the names the ABI has.

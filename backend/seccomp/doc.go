@@ -34,9 +34,12 @@
 //     NEWNET, NEWCGROUP or NEWTIME fails with EPERM; clone3 fails with
 //     ENOSYS, since its flags sit in memory the filter cannot read and libc
 //     then falls back to clone.
-//   - chmod, fchmod, fchmodat and fchmodat2 to a mode with S_ISUID or
-//     S_ISGID fail with EPERM: a setuid file in a writable root would run
-//     as the caller (or root) for any local user.
+//   - chmod, fchmod, fchmodat and fchmodat2 to a mode with S_ISUID, and
+//     open, openat, creat, mknod and mknodat making a file with it, fail
+//     with EPERM: a setuid file in a writable root would run as the
+//     caller (or root) for any local user. openat2, whose mode is in
+//     memory, fails with ENOSYS, so callers fall back to openat. S_ISGID
+//     is allowed: tools keep a shared folder's bit when they chmod in it.
 //   - ioctl TIOCSTI and TIOCLINUX fail with EPERM, so a shell keeps its
 //     terminal (and job control) without being able to type into it.
 //   - socket(AF_VSOCK) fails with EPERM.

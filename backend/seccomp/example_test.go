@@ -27,5 +27,5 @@ func ExampleCompile() {
 	// refused calls: EPERM - unknown calls: ENOSYS
 	// families: [AF_INET(not protocol 262) AF_INET6(not protocol 262) AF_NETLINK(protocol 0)] others: EPERM
 	// i386: ENOSYS - x32: ENOSYS - other arch: kill_process
-	// seccomp-x86_64.bpf holds 1472 bytes
+	// seccomp-x86_64.bpf holds 1720 bytes
 }

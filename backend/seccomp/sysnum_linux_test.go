@@ -35,6 +35,7 @@ func TestNumbersMatchXSys(t *testing.T) {
 		"setxattrat": unix.SYS_SETXATTRAT, "removexattr": unix.SYS_REMOVEXATTR,
 		"lremovexattr": unix.SYS_LREMOVEXATTR, "fremovexattr": unix.SYS_FREMOVEXATTR,
 		"removexattrat": unix.SYS_REMOVEXATTRAT, "fchown": unix.SYS_FCHOWN, "fchownat": unix.SYS_FCHOWNAT,
+		"openat": unix.SYS_OPENAT, "mknodat": unix.SYS_MKNODAT, "openat2": unix.SYS_OPENAT2,
 	}
 	for name, nr := range archXSys {
 		xsys[name] = nr

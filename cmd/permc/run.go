@@ -187,6 +187,10 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 		abs = append(abs, a)
 	}
 	home, _ := os.UserHomeDir()
+	if home != "" && !filepath.IsAbs(home) {
+		fmt.Fprintf(stderr, "permc run: HOME=%q is not an absolute path; nothing ran\n", home)
+		return nil, run.ExitSetup
+	}
 	tmpdir := os.Getenv("TMPDIR")
 	if !filepath.IsAbs(tmpdir) {
 		tmpdir = ""

@@ -56,8 +56,8 @@ func (o *Options) writeSBPL() (string, error) {
 	if err != nil {
 		return "", fail(ExitSetup, "seatbelt: %v", err)
 	}
-	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return "", o.stateDirError(err)
+	if err := o.makeStateDir(); err != nil {
+		return "", err
 	}
 	dir, err := os.MkdirTemp(o.StateDir, "sbpl-")
 	if err != nil {

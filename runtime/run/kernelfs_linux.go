@@ -98,8 +98,8 @@ func unescapeMountinfo(s string) string {
 // settings.
 func checkKernelMounts(res *bwrap.Resolved) error {
 	for _, o := range res.Ops {
-		if o.Op != bwrap.OpBind && o.Op != bwrap.OpDevBind {
-			continue
+		if o.Op != bwrap.OpBind {
+			continue // a device a rule grants (--dev-bind) is a device node, granted as such
 		}
 		if k := kernelFS(o.Src); k != "" {
 			return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox (%s), and it is in %s; "+
@@ -110,6 +110,20 @@ func checkKernelMounts(res *bwrap.Resolved) error {
 	mounts, err := kernelMounts()
 	if err != nil {
 		return fail(ExitSetup, "reading the host's mounts: %v; nothing ran", err)
+	}
+	for _, o := range res.Ops {
+		if o.Op != bwrap.OpBind {
+			continue // a device a rule grants (--dev-bind) is a device node, granted as such
+		}
+		// A writable bind inside a kernel mount (a folder of a devtmpfs
+		// mounted outside /dev, which statfs takes for a tmpfs).
+		for _, m := range mounts {
+			if m.point != "/" && (o.Src == m.point || strings.HasPrefix(o.Src, m.point+"/")) {
+				return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox (%s), and it lies "+
+					"in %s, a %s file system; the sandbox could change what the host kernel serves there",
+					o.Src, o.Origin, m.point, m.fstype)
+			}
+		}
 	}
 	for _, m := range mounts {
 		if at, ok := res.WritableFromInside(m.point); ok {

@@ -32,6 +32,9 @@ func TestCheckKernelMounts(t *testing.T) {
 		{[]bwrap.Op{{Op: bwrap.OpROBind, Src: "/", Dest: "/"}, {Op: bwrap.OpBind, Src: "/sys/kernel/mm", Dest: "/h"}},
 			"/sys/kernel/mm would be writable"},
 		{[]bwrap.Op{{Op: bwrap.OpBind, Src: "/", Dest: "/"}}, "file system) would be writable inside"},
+		{[]bwrap.Op{{Op: bwrap.OpROBind, Src: "/", Dest: "/"}, {Op: bwrap.OpDevBind, Src: "/dev/null", Dest: "/dev/null"}}, ""},
+		{[]bwrap.Op{{Op: bwrap.OpROBind, Src: "/", Dest: "/"}, {Op: bwrap.OpBind, Src: "/dev/shm", Dest: "/x"}},
+			"/dev/shm would be writable"},
 		{[]bwrap.Op{{Op: bwrap.OpBind, Src: "/", Dest: "/"}, {Op: bwrap.OpROBind, Src: "/sys", Dest: "/sys"},
 			{Op: bwrap.OpROBind, Src: "/proc", Dest: "/proc"}, {Op: bwrap.OpROBind, Src: "/dev", Dest: "/dev"}}, ""},
 	} {

@@ -238,8 +238,8 @@ func (o *Options) landlockOnlyPlan() (*bwrap.Resolved, error) {
 	if diags.HasErrors() {
 		return nil, &Error{Code: ExitSetup, Msg: "the profile cannot be enforced on linux", Diags: diags}
 	}
-	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return nil, o.stateDirError(err)
+	if err := o.makeStateDir(); err != nil {
+		return nil, err
 	}
 	mask, err := bwrap.EnsureMaskFile(o.StateDir)
 	if err != nil {

@@ -72,8 +72,8 @@ func runSandboxed(o *Options) (int, error) {
 	if err := o.checkUnixSockets(b); err != nil {
 		return ExitSetup, err
 	}
-	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
-		return ExitSetup, o.stateDirError(err)
+	if err := o.makeStateDir(); err != nil {
+		return ExitSetup, err
 	}
 	ps, perr := openPlaceholderSet(o.StateDir)
 	if perr != nil {

@@ -267,6 +267,24 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 	return nil
 }
 
+// makeStateDir makes the state directory and checks it again once it
+// exists: inside a sticky folder open to all, another user could have
+// made a missing component between the check and the making.
+func (o *Options) makeStateDir() error {
+	if err := os.MkdirAll(o.StateDir, 0o700); err != nil {
+		return o.stateDirError(err)
+	}
+	if why := insecurePath(o.StateDir); why != "" {
+		return fail(ExitSetup, "refusing to run: permc's state directory %s could be moved by another user: %s; "+
+			"keep it on a path only you and root control", o.StateDir, why)
+	}
+	if fi, err := os.Stat(o.StateDir); err != nil || !privateDir(fi) {
+		return fail(ExitSetup, "refusing to run: permc's state directory %s is not yours alone once made; "+
+			"nothing ran", o.StateDir)
+	}
+	return nil
+}
+
 // statFollow is fi, or what it links to.
 func statFollow(path string, fi os.FileInfo) os.FileInfo {
 	if fi.Mode()&os.ModeSymlink != 0 {

@@ -82,18 +82,25 @@ func TestNonUTF8WorkspaceLeavesNothing(t *testing.T) {
 	}
 }
 
-// A setuid or setgid file in a writable root would run as the caller (or
-// as root, when permc runs as root) for any local user: chmod to such a
-// mode is refused in every mode; a plain chmod works.
-func TestSetIDModesRefused(t *testing.T) {
+// A setuid file in a writable root would run as the caller (or as root,
+// when permc runs as root) for any local user: chmod to such a mode, and
+// creating a file with one, are refused in every mode. setgid stays
+// allowed (a shared folder's bit is kept by tools that chmod in it).
+func TestSetuidModesRefused(t *testing.T) {
 	for _, uid := range identities(t) {
 		t.Run(idName(uid), func(t *testing.T) {
 			e := newEnv(t, uid)
 			layout(e)
 			script := "cp /bin/true t && chmod 755 t && echo PLAIN-OK; chmod 4755 t || echo SETUID-REFUSED; " +
-				"chmod 2755 t || echo SETGID-REFUSED; mkdir d && chmod g+s d || echo SETGID-DIR-REFUSED; stat -c %a t"
+				"chmod 2755 t && echo SETGID-OK; mkdir d && chmod g+s d && echo SETGID-DIR-OK; " +
+				"python3 -c 'import os; os.open(\"o\", os.O_CREAT|os.O_WRONLY, 0o4755)' 2>/dev/null || echo OPEN-REFUSED; " +
+				"python3 -c 'import os, stat; os.mknod(\"m\", stat.S_IFREG|0o4755)' 2>/dev/null || echo MKNOD-REFUSED; " +
+				"python3 -c 'import os; os.close(os.open(\"p\", os.O_CREAT|os.O_WRONLY, 0o755))' && echo OPEN-OK; " +
+				"stat -c %a t"
 			e.expect(e.run(workspaceProfile(e), script), expectation{code: 0,
-				has: []string{"PLAIN-OK", "SETUID-REFUSED", "SETGID-REFUSED", "SETGID-DIR-REFUSED", "\n755\n"}})
+				has: []string{"PLAIN-OK", "SETUID-REFUSED", "SETGID-OK", "SETGID-DIR-OK", "OPEN-REFUSED", "MKNOD-REFUSED",
+					"OPEN-OK", "\n2755\n"},
+				hostNot: []string{filepath.Join(e.ws, "o"), filepath.Join(e.ws, "m")}})
 		})
 	}
 }
