@@ -42,6 +42,27 @@ func TestKernelFileSystemBelowAWritableRootRefused(t *testing.T) {
 	}
 }
 
+// A workspace inside a devtmpfs mounted outside /dev (statfs takes it
+// for a tmpfs) is the host's /dev all the same: refused.
+func TestWorkspaceInsideADevtmpfsRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test mounts a devtmpfs: run the suite as root")
+	}
+	e := newEnv(t, 0)
+	mnt := filepath.Join(e.outside, "cdev")
+	e.mkdir(mnt)
+	cfg := e.file(filepath.Join(e.state, "profile.toml"), workspaceProfile(e))
+	script := "mount -t devtmpfs none " + mnt + " && cd " + mnt + "/net && exec " + permcBin +
+		" run --system-layers=false -c " + cfg + " -- true"
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
+		"HOME=" + filepath.Dir(e.ws), "LANG=C"}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "a devtmpfs file system") {
+		t.Errorf("workspace inside a devtmpfs: err %v, output:\n%s", err, out)
+	}
+}
+
 // The Landlock-only mode refuses the same: a grant follows the path into
 // what is mounted there.
 func TestKernelFileSystemBelowAWritableRootRefusedWithoutBwrap(t *testing.T) {
