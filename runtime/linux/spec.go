@@ -156,9 +156,31 @@ func errRecord(code int, format string, args ...any) []byte {
 func CheckUTF8(v any) error {
 	if s, ok := badString(reflect.ValueOf(v)); ok {
 		return fmt.Errorf("%q is not valid UTF-8, which permc cannot yet pass to the sandbox unchanged; "+
-			"nothing ran", s)
+			"nothing ran", shownPrefix(s))
 	}
 	return nil
+}
+
+// shownPrefix is what an error may show of s: the part before its first
+// invalid byte, and of a NAME=value string only the name, since an
+// environment variable's value can be a secret bound for a CI log.
+func shownPrefix(s string) string {
+	end := 0
+	for end < len(s) {
+		r, n := utf8.DecodeRuneInString(s[end:])
+		if r == utf8.RuneError && n == 1 {
+			break
+		}
+		end += n
+	}
+	p := s[:end]
+	if i := strings.IndexByte(p, '='); i >= 0 {
+		p = p[:i+1]
+	}
+	if len(p) > 64 {
+		p = p[:64]
+	}
+	return p + "…"
 }
 
 func badString(v reflect.Value) (string, bool) {
