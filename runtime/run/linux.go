@@ -339,7 +339,16 @@ func (o *Options) launch(res *bwrap.Resolved) (*linux.Launch, error) {
 		broker = linux.NewBroker(paths, mode != ir.NetFull, o.logf)
 	}
 	prepare := func(s *linux.Spec) error {
-		prog, err := seccomp.Compile(o.Policy, arch)
+		pol := o.Policy
+		if broker == nil && !pol.Net.DangerouslyAllowAllUnixSockets && len(pol.Net.AllowedUnixSockets()) > 0 {
+			// Every allowed socket is a denied one here: no broker, and
+			// the filter without one (socket(AF_UNIX) fails with EPERM,
+			// not a connect left without a listener, ENOSYS).
+			p := *pol
+			p.Net.UnixSockets = nil
+			pol = &p
+		}
+		prog, err := seccomp.Compile(pol, arch)
 		if err != nil {
 			return fail(ExitSetup, "%v", err) // seccomp errors name themselves
 		}

@@ -133,6 +133,19 @@ func TestUnixBroker(t *testing.T) {
 			return brokerProfile(mode, ok), pyConnect(ok)
 		}, expectation{code: 0, has: []string{"GOT " + allowedReply}}})
 	}
+	// An allow that is a denied socket under another name (a symlink) is
+	// left out; with nothing left to broker, the filter refuses unix
+	// sockets outright (EPERM), not a connect left without a broker.
+	cases = append(cases, brokerCase{"allow-through-a-link-to-a-denied-socket-refused", func(e *env) (string, string) {
+		real := filepath.Join(e.outside, "real")
+		e.mkdir(real)
+		d := e.unixServer(filepath.Join(real, "d.sock"), marker)
+		link := filepath.Join(e.outside, "link")
+		os.Symlink(real, link)
+		prof := brokerProfile("off", filepath.Join(link, "d.sock")) + fmt.Sprintf("%q = \"deny\"\n", d)
+		return prof, pyConnect(filepath.Join(link, "d.sock"))
+	}, expectation{code: -1, has: []string{"Operation not permitted"},
+		hasNot: []string{marker, "Function not implemented"}}})
 	for _, mode := range []string{"off", "proxied", "full"} {
 		for _, dir := range []string{"/tmp", "/run"} {
 			cases = append(cases, brokerCase{"host-socket-in-" + dir[1:] + "-refused-network-" + mode, func(e *env) (string, string) {
