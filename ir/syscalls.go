@@ -767,8 +767,9 @@ func (r *SyscallRules) WithoutNamespaces(abi *SyscallABI) {
 
 // OnlySomeArches names the syscalls of the rules that not every
 // architecture has (aarch64 has only the *at forms).
-var OnlySomeArches = map[string]bool{"chmod": true, "chown": true, "lchown": true, "open": true, "creat": true,
-	"mknod": true}
+var OnlySomeArches = map[string]bool{
+	"chmod": true, "chown": true, "lchown": true, "open": true, "creat": true, "mknod": true,
+}
 
 // setuidBit is S_ISUID. S_ISGID is left alone: tools keep a shared
 // folder's setgid bit when they chmod inside it, and a setgid file runs
@@ -824,7 +825,8 @@ func chmodRules(mask uint32, why string) []SyscallRule {
 	var out []SyscallRule
 	for _, m := range modeArg {
 		out = append(out, SyscallRule{Name: m.name,
-			Cases:   []ArgCase{{When: []ArgCond{{Arg: m.arg, Op: ArgAnyBits32, Mask: mask, What: what}}, Verdict: refuse(EPERM, why)}},
+			Cases: []ArgCase{{When: []ArgCond{{Arg: m.arg, Op: ArgAnyBits32, Mask: mask, What: what}},
+				Verdict: refuse(EPERM, why)}},
 			Default: allow(fmt.Sprintf("modes without %#o", mask))})
 	}
 	return out

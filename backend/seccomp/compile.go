@@ -36,21 +36,16 @@ var ErrUnrestricted = errors.New("seccomp: the policy is unrestricted; no filter
 
 // Compile builds the filter of policy p for one architecture.
 func Compile(p *ir.Policy, arch Arch) (*Program, error) {
-	abi := arch.ABI()
-	if abi == nil {
-		return nil, fmt.Errorf("seccomp: unknown architecture %q; want one of %v", arch, Arches())
-	}
-	if p.Unrestricted {
-		return nil, ErrUnrestricted
-	}
-	rules := ir.SyscallPolicy(p.Net.Mode(), len(p.Net.AllowedUnixSockets()) > 0,
-		p.Net.DangerouslyAllowAllUnixSockets)
-	return compileRules(&rules, arch, abi, newProvenance(p))
+	return compile(p, arch, false)
 }
 
 // CompileWithoutNamespaces builds the filter of the Landlock-only mode:
 // Compile's, with [ir.SyscallRules.WithoutNamespaces] added.
 func CompileWithoutNamespaces(p *ir.Policy, arch Arch) (*Program, error) {
+	return compile(p, arch, true)
+}
+
+func compile(p *ir.Policy, arch Arch, noNamespaces bool) (*Program, error) {
 	abi := arch.ABI()
 	if abi == nil {
 		return nil, fmt.Errorf("seccomp: unknown architecture %q; want one of %v", arch, Arches())
@@ -60,7 +55,9 @@ func CompileWithoutNamespaces(p *ir.Policy, arch Arch) (*Program, error) {
 	}
 	rules := ir.SyscallPolicy(p.Net.Mode(), len(p.Net.AllowedUnixSockets()) > 0,
 		p.Net.DangerouslyAllowAllUnixSockets)
-	rules.WithoutNamespaces(abi)
+	if noNamespaces {
+		rules.WithoutNamespaces(abi)
+	}
 	return compileRules(&rules, arch, abi, newProvenance(p))
 }
 

@@ -218,8 +218,10 @@ func (c *common) runOptions(dir string, roots []string, artifact, expect string,
 	if len(binds.Workspaces) > 0 {
 		wd, abs = binds.Workspaces[0], append(binds.Workspaces[1:], abs...)
 	}
-	if d := os.Getenv("PERMC_STATE_DIR"); d != "" && (!filepath.IsAbs(d) || slices.Contains(strings.Split(d, "/"), "..")) {
-		fmt.Fprintf(stderr, "permc run: PERMC_STATE_DIR=%q is not an absolute path without \"..\"; nothing ran\n", d)
+	d := os.Getenv("PERMC_STATE_DIR")
+	if d != "" && (!filepath.IsAbs(d) || slices.Contains(strings.Split(d, "/"), "..")) {
+		fmt.Fprintf(stderr, "permc run: PERMC_STATE_DIR=%q is not an absolute path without \"..\"; "+
+			"nothing ran\n", d)
 		return nil, run.ExitSetup
 	}
 	return &run.Options{

@@ -70,16 +70,23 @@ func NewBroker(paths []string, ownNetwork bool, log func(string, ...any)) *Broke
 	b := &Broker{OwnNetwork: ownNetwork, Log: log, diag: -1}
 	for _, p := range paths {
 		p = filepath.Clean(p)
-		s := BrokerSocket{Path: p, Canonical: p}
-		if c, err := filepath.EvalSymlinks(p); err == nil {
-			s.Canonical = c
-		} else if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-			// The socket does not exist yet; its directory does.
-			s.Canonical = filepath.Join(d, filepath.Base(p))
-		}
-		b.Sockets = append(b.Sockets, s)
+		b.Sockets = append(b.Sockets, BrokerSocket{Path: p, Canonical: CanonicalSocket(p)})
 	}
 	return b
+}
+
+// CanonicalSocket is where the socket path p leads on the host: p with
+// its symbolic links resolved, or its directory's when the socket does not
+// exist yet, or p itself when neither resolves.
+func CanonicalSocket(p string) string {
+	p = filepath.Clean(p)
+	if c, err := filepath.EvalSymlinks(p); err == nil {
+		return c
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(d, filepath.Base(p))
+	}
+	return p
 }
 
 // allowed returns the allowlisted socket that path names, absolute and

@@ -3,43 +3,34 @@ package run
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/permc/permc/backend/bwrap"
-	"golang.org/x/sys/unix"
 )
 
 // kernelFSType names the kernel file system p is on, when it is one whose
 // files are the kernel's settings or reach host processes (sysfs, cgroups,
-// tracing, binfmt_misc, message queues and the like, mounted anywhere), or
-// returns "".
+// tracing, binfmt_misc, message queues, a devtmpfs and the like, mounted
+// anywhere), or returns "". It reads /proc/self/mountinfo rather than
+// statfs(2), which takes a devtmpfs for a tmpfs.
 func kernelFSType(p string) string {
-	var st unix.Statfs_t
-	if unix.Statfs(p, &st) != nil {
+	mounts, err := kernelMounts()
+	if err != nil {
 		return ""
 	}
-	switch st.Type {
-	case unix.SYSFS_MAGIC, unix.PROC_SUPER_MAGIC, unix.CGROUP_SUPER_MAGIC, unix.CGROUP2_SUPER_MAGIC,
-		unix.DEBUGFS_MAGIC, unix.TRACEFS_MAGIC, unix.SECURITYFS_MAGIC, unix.BPF_FS_MAGIC,
-		unix.EFIVARFS_MAGIC, unix.PSTOREFS_MAGIC, unix.BINFMTFS_MAGIC, fusectlMagic,
-		mqueueMagic, unix.HUGETLBFS_MAGIC, unix.DEVPTS_SUPER_MAGIC, unix.SELINUX_MAGIC,
-		unix.SMACK_MAGIC, unix.NSFS_MAGIC, configfsMagic:
-		return "a kernel file system"
+	for _, m := range mounts {
+		if m.point != "/" && (p == m.point || strings.HasPrefix(p, m.point+"/")) {
+			return fmt.Sprintf("a %s file system (%s)", m.fstype, m.point)
+		}
 	}
 	return ""
 }
 
-// Statfs types of linux/magic.h that x/sys does not name.
-const (
-	configfsMagic = 0x62656570
-	fusectlMagic  = 0x65735543
-	mqueueMagic   = 0x19800202
-)
-
-// kernelTypes are the file system types of /proc/self/mountinfo that
-// kernelFSType refuses as a root.
+// kernelTypes are the file system types of /proc/self/mountinfo that no
+// writable root may be or hold.
 var kernelTypes = map[string]bool{
 	"sysfs": true, "proc": true, "cgroup": true, "cgroup2": true, "debugfs": true, "tracefs": true,
 	"securityfs": true, "bpf": true, "efivarfs": true, "pstore": true, "binfmt_misc": true,

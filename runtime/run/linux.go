@@ -470,7 +470,7 @@ func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
 	for _, s := range n.UnixSockets {
 		if !s.Allow {
 			denied[filepath.Clean(s.Path)] = s.Path
-			denied[socketTarget(s.Path)] = s.Path
+			denied[linux.CanonicalSocket(s.Path)] = s.Path
 			if id, ok := fileID(s.Path); ok {
 				deniedFile[id] = s.Path
 			}
@@ -480,7 +480,7 @@ func allowedSockets(n *ir.NetPolicy, logf func(string, ...any)) []string {
 	for _, s := range n.AllowedUnixSockets() {
 		d, ok := denied[filepath.Clean(s.Path)]
 		if !ok {
-			d, ok = denied[socketTarget(s.Path)]
+			d, ok = denied[linux.CanonicalSocket(s.Path)]
 		}
 		if id, found := fileID(s.Path); !ok && found {
 			d, ok = deniedFile[id]
@@ -501,18 +501,4 @@ func fileID(p string) ([2]uint64, bool) {
 		return [2]uint64{}, false
 	}
 	return [2]uint64{st.Dev, st.Ino}, true
-}
-
-// socketTarget is where a socket path leads on this disk, as the broker
-// resolves it: the socket itself, or its folder when it does not exist
-// yet.
-func socketTarget(p string) string {
-	p = filepath.Clean(p)
-	if c, err := filepath.EvalSymlinks(p); err == nil {
-		return c
-	}
-	if d, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		return filepath.Join(d, filepath.Base(p))
-	}
-	return p
 }

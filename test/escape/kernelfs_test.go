@@ -10,6 +10,16 @@ import (
 	"testing"
 )
 
+// inMountNamespace runs the shell script as root in a mount namespace of
+// its own, where the test may mount what it likes, with the run's
+// environment.
+func (e *env) inMountNamespace(script string) ([]byte, error) {
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
+		"HOME=" + filepath.Dir(e.ws), "LANG=C"}
+	return cmd.CombinedOutput()
+}
+
 // A kernel file system mounted below a writable root would come along
 // read-write in bubblewrap's recursive bind: as root, a chroot's proc or a
 // sysfs in a workspace would let the sandbox change the host kernel's
@@ -28,10 +38,7 @@ func TestKernelFileSystemBelowAWritableRootRefused(t *testing.T) {
 			cfg := e.file(filepath.Join(e.state, "profile.toml"), workspaceProfile(e))
 			script := "mount -t " + fs + " " + fs + " " + mnt + " && exec " + permcBin +
 				" run --system-layers=false -c " + cfg + " -C " + e.ws + " -- touch " + filepath.Join(e.ws, "RAN")
-			cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
-			cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
-				"HOME=" + filepath.Dir(e.ws), "LANG=C"}
-			out, err := cmd.CombinedOutput()
+			out, err := e.inMountNamespace(script)
 			if err == nil || !strings.Contains(string(out), "file system) would be writable inside the sandbox") {
 				t.Errorf("%s below the workspace: err %v, output:\n%s", fs, err, out)
 			}
@@ -54,10 +61,7 @@ func TestWorkspaceInsideADevtmpfsRefused(t *testing.T) {
 	cfg := e.file(filepath.Join(e.state, "profile.toml"), workspaceProfile(e))
 	script := "mount -t devtmpfs none " + mnt + " && cd " + mnt + "/net && exec " + permcBin +
 		" run --system-layers=false -c " + cfg + " -- true"
-	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
-		"HOME=" + filepath.Dir(e.ws), "LANG=C"}
-	out, err := cmd.CombinedOutput()
+	out, err := e.inMountNamespace(script)
 	if err == nil || !strings.Contains(string(out), "a devtmpfs file system") {
 		t.Errorf("workspace inside a devtmpfs: err %v, output:\n%s", err, out)
 	}
@@ -75,10 +79,7 @@ func TestKernelFileSystemBelowAWritableRootRefusedWithoutBwrap(t *testing.T) {
 	cfg := e.file(filepath.Join(e.state, "profile.toml"), restrictedProfile(e))
 	script := "mount -t mqueue mqueue " + mnt + " && exec setpriv --reuid 65534 --regid 65534 --clear-groups " +
 		permcBin + " run --no-bwrap --system-layers=false -c " + cfg + " -C " + e.ws + " -- touch " + mnt + "/x"
-	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "PERMC_STATE_DIR=" + e.state,
-		"HOME=" + filepath.Dir(e.ws), "LANG=C"}
-	out, err := cmd.CombinedOutput()
+	out, err := e.inMountNamespace(script)
 	if err == nil || !strings.Contains(string(out), "(a mqueue file system) lies in") {
 		t.Errorf("mqueue below the workspace, Landlock-only: err %v, output:\n%s", err, out)
 	}
