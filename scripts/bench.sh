@@ -14,6 +14,7 @@ need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v socat >/dev/null || need+=(socat)     # the two-hop bridge; sandbox-runtime needs it too
 command -v tinyproxy >/dev/null || need+=(tinyproxy)
+command -v cc >/dev/null || need+=(gcc)           # builds the minimal C relay (bench/floor/relay.c)
 command -v rg >/dev/null || need+=(ripgrep)      # sandbox-runtime needs it on Linux
 command -v strace >/dev/null || need+=(strace)   # reads the bwrap arguments permc passes
 command -v npm >/dev/null || need+=(npm)         # installs sandbox-runtime

@@ -44,6 +44,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "client" {
 		os.Exit(clientMain(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "floor-relay" {
+		os.Exit(floorMain(os.Args[2:]))
+	}
 	b := &bench{}
 	flag.StringVar(&b.repo, "repo", ".", "the permc checkout `DIR`")
 	flag.StringVar(&b.dir, "dir", "/opt/permc-bench", "`DIR` for binaries, configs and state; must not be writable inside a sandbox")
