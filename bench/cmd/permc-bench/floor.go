@@ -90,19 +90,37 @@ func floorMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "floor-relay: bad port", args[0])
 		return 2
 	}
-	s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err == nil {
-		unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-		unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, 1)
-		err = unix.Bind(s, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
-	}
-	if err == nil {
-		err = unix.Listen(s, 128)
-	}
+	s, err := floorListen(port)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor-relay:", err)
 		return 1
 	}
+	floorAccept(s)
+	select {}
+}
+
+// floorListen opens the blocking listening socket on 127.0.0.1:port.
+func floorListen(port int) (int, error) {
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, 1)
+	err = unix.Bind(s, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+	if err == nil {
+		err = unix.Listen(s, 128)
+	}
+	if err != nil {
+		unix.Close(s)
+		return -1, err
+	}
+	return s, nil
+}
+
+// floorAccept starts the first acceptor on s; each keeps one waiting.
+// Acceptors stop when s is shut down.
+func floorAccept(s int) {
 	var idle atomic.Int32
 	var acceptor func()
 	acceptor = func() {
@@ -111,6 +129,9 @@ func floorMain(args []string) int {
 		for {
 			idle.Add(1)
 			c, _, err := unix.Accept4(s, unix.SOCK_CLOEXEC)
+			if err == unix.EINVAL {
+				return // shut down
+			}
 			if idle.Add(-1) == 0 {
 				go acceptor()
 			}
@@ -120,7 +141,6 @@ func floorMain(args []string) int {
 		}
 	}
 	go acceptor()
-	select {}
 }
 
 // floorServe relays one connection (see bench/floor/relay.c, which does
