@@ -16,6 +16,7 @@ import (
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/runtime/linux"
 	"github.com/permc/permc/runtime/proxy"
+	"golang.org/x/sys/unix"
 )
 
 // hostProxy is permc's proxy for one run: it listens only on Unix sockets
@@ -91,12 +92,16 @@ const maxProxyLog = 8 << 20
 // to NAME.1 (replacing the one before) and starts the file anew, while
 // the proxy runs: a sandbox that makes the proxy log as fast as it can
 // (a refusal per request) fills no more than about twice max of the disk.
+// Runs that share a state directory share the file: each write measures
+// the file itself, not what this process wrote, and the rotation is made
+// under an exclusive lock on the file, after which a process still
+// writing to the renamed file moves to the new one. However many runs
+// log at once, the two files stay within about twice max.
 type rotatingLog struct {
 	mu   sync.Mutex
 	path string
 	max  int64
 	f    *os.File
-	size int64
 }
 
 func openRotatingLog(path string, max int64) (*rotatingLog, error) {
@@ -106,20 +111,35 @@ func openRotatingLog(path string, max int64) (*rotatingLog, error) {
 
 // open opens the file, rotating it first if it is full already.
 func (l *rotatingLog) open() error {
-	if fi, err := os.Stat(l.path); err == nil && fi.Size() >= l.max {
-		os.Rename(l.path, l.path+".1")
-	}
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
+	l.f = f
+	if fi, err := f.Stat(); err == nil && fi.Size() >= l.max {
+		return l.rotate()
+	}
+	return nil
+}
+
+// rotate renames the full file to NAME.1 and opens a new one, unless
+// another process did so first, in which case it opens that process's
+// new file. l.f is the file this process writes to.
+func (l *rotatingLog) rotate() error {
+	fd := int(l.f.Fd())
+	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		return err
 	}
-	l.f, l.size = f, fi.Size()
-	return nil
+	mine, err1 := l.f.Stat()
+	named, err2 := os.Stat(l.path)
+	if err1 == nil && err2 == nil && os.SameFile(mine, named) && mine.Size() >= l.max {
+		os.Rename(l.path, l.path+".1")
+	}
+	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	unix.Flock(fd, unix.LOCK_UN)
+	l.f.Close()
+	l.f = f
+	return err
 }
 
 func (l *rotatingLog) Write(p []byte) (int, error) {
@@ -128,17 +148,12 @@ func (l *rotatingLog) Write(p []byte) (int, error) {
 	if l.f == nil {
 		return 0, os.ErrClosed
 	}
-	if l.size+int64(len(p)) > l.max && l.size > 0 {
-		l.f.Close()
-		l.f = nil
-		os.Rename(l.path, l.path+".1")
-		if err := l.open(); err != nil {
+	if fi, err := l.f.Stat(); err == nil && fi.Size() > 0 && fi.Size()+int64(len(p)) > l.max {
+		if err := l.rotate(); err != nil {
 			return 0, err
 		}
 	}
-	n, err := l.f.Write(p)
-	l.size += int64(n)
-	return n, err
+	return l.f.Write(p)
 }
 
 func (l *rotatingLog) Close() error {
