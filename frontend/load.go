@@ -42,19 +42,7 @@ func Load(o Options) (*ir.Config, diag.List) {
 		o.Getenv = os.Getenv
 	}
 	if o.ReadFile == nil {
-		// The machine's files are read only if regular: a FIFO put at
-		// /etc/codex/requirements.toml would stall every run. A -c file
-		// may be a pipe (-c <(generate-config)).
-		machine := map[string]bool{}
-		for _, f := range MachineFiles(o.Getenv) {
-			machine[f] = true
-		}
-		o.ReadFile = func(name string) ([]byte, error) {
-			if machine[name] {
-				return safefile.ReadRegular(name, maxMachineFile, false)
-			}
-			return os.ReadFile(name)
-		}
+		o.ReadFile = Reader(o.Getenv)
 	}
 	cfg := &ir.Config{}
 	var diags diag.List
@@ -98,6 +86,24 @@ func Load(o Options) (*ir.Config, diag.List) {
 	diags = append(diags, ds...)
 	cfg.Requirements = req
 	return cfg, diags
+}
+
+// Reader is how Load reads files when Options.ReadFile is nil. The
+// machine's files (MachineFiles) are read only if regular: a FIFO put at
+// /etc/codex/requirements.toml would stall every run. A -c file may be a
+// pipe (-c <(generate-config)); it can then be read only once, so a
+// caller that needs a file's bytes again keeps them (see cmd/permc).
+func Reader(getenv func(string) string) func(string) ([]byte, error) {
+	machine := map[string]bool{}
+	for _, f := range MachineFiles(getenv) {
+		machine[f] = true
+	}
+	return func(name string) ([]byte, error) {
+		if machine[name] {
+			return safefile.ReadRegular(name, maxMachineFile, false)
+		}
+		return os.ReadFile(name)
+	}
 }
 
 // maxMachineFile bounds a machine layer or requirements file.

@@ -42,16 +42,41 @@ type common struct {
 	// proxy): they read the machine's requirements whatever
 	// --system-layers says.
 	enforcing bool
-	// readFile reads the files named by configs and requirements; nil
-	// means os.ReadFile.
+	// readFile reads the files named by configs and requirements, and
+	// the machine's; nil means frontend.Reader. Set it with useReader.
 	readFile func(string) ([]byte, error)
+	// read keeps what each file read held (see read).
+	readCache map[string]readResult
 }
 
+type readResult struct {
+	data []byte
+	err  error
+}
+
+// read reads a config, requirements or machine file once per command and
+// keeps its bytes: a -c file may be a pipe (-c <(generate-config)), which
+// a second read finds empty, and a build's manifest must hash the bytes
+// that were compiled, not what a file holds a moment later.
 func (c *common) read(name string) ([]byte, error) {
-	if c.readFile != nil {
-		return c.readFile(name)
+	if r, ok := c.readCache[name]; ok {
+		return r.data, r.err
 	}
-	return os.ReadFile(name)
+	if c.readCache == nil {
+		c.readCache = map[string]readResult{}
+	}
+	read := c.readFile
+	if read == nil {
+		read = frontend.Reader(os.Getenv)
+	}
+	data, err := read(name)
+	c.readCache[name] = readResult{data, err}
+	return data, err
+}
+
+// useReader makes read read through f from now on.
+func (c *common) useReader(f func(string) ([]byte, error)) {
+	c.readFile, c.readCache = f, nil
 }
 
 // registerBuild adds the permc-only build settings.
@@ -152,7 +177,7 @@ func (c *common) parseTargets() ([]ir.Target, error) {
 func (c *common) load() (*passes.Result, diag.List) {
 	cfg, diags := frontend.Load(frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
-		MachineRequirements: c.enforcing, ReadFile: c.readFile,
+		MachineRequirements: c.enforcing, ReadFile: c.read,
 	})
 	if cfg == nil {
 		return nil, diags

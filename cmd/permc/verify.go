@@ -93,7 +93,9 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		o.Against = func(m driver.Manifest) *driver.Build {
-			c.configs, c.readFile = asRecorded(against, m.Inputs)
+			var read func(string) ([]byte, error)
+			c.configs, read = asRecorded(against, m.Inputs)
+			c.useReader(read)
 			// The build's own settings, unless given here.
 			var binds passes.Bindings
 			if m.Bound != nil {

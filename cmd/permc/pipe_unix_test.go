@@ -1,0 +1,85 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+)
+
+// A -c file may be a pipe (-c <(generate-config)), which can be read only
+// once: a second open finds it empty. Each command reads each file once,
+// so it compiles what the pipe held, and build hashes those same bytes.
+func TestConfigFromPipe(t *testing.T) {
+	dir := t.TempDir()
+	profile := "default_permissions = \"p\"\n\n[permissions.p.filesystem]\n\":root\" = \"read\"\n\"/srv/from-the-pipe\" = \"write\"\n"
+	legacy := "sandbox_mode = \"workspace-write\"\n\n[sandbox_workspace_write]\nwritable_roots = [\"/srv/from-the-pipe\"]\n"
+	for _, tc := range []struct {
+		args   []string
+		config string
+	}{
+		{[]string{"build", "-o", filepath.Join(dir, "out"), "--target", "linux"}, profile},
+		{[]string{"check"}, profile},
+		{[]string{"explain", "/srv/from-the-pipe"}, profile},
+		{[]string{"migrate"}, legacy},
+	} {
+		args, config := tc.args, tc.config
+		t.Run(args[0], func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "config.toml")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// The writer gives the config to the first open and nothing
+			// to any later one, as a shell's pipe does.
+			var done atomic.Bool
+			finished := make(chan struct{})
+			go func() {
+				defer close(finished)
+				for n := 0; !done.Load(); n++ {
+					f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+					if err != nil {
+						return
+					}
+					if n == 0 {
+						f.WriteString(config)
+					}
+					f.Close()
+				}
+			}()
+			var stdout, stderr bytes.Buffer
+			argv := append(append([]string(nil), args...), "-c", fifo)
+			if args[0] == "explain" {
+				argv = []string{"explain", "-c", fifo, args[1]}
+			}
+			code := realMain(argv, &stdout, &stderr)
+			done.Store(true)
+			if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+				f.Close() // lets the writer's last open return
+			}
+			<-finished
+			out := stdout.String() + stderr.String()
+			if code != 0 || strings.Contains(out, "no-profile-selected") {
+				t.Fatalf("permc %s: exit %d\n%s", strings.Join(argv, " "), code, out)
+			}
+			if args[0] == "build" {
+				data, err := os.ReadFile(filepath.Join(dir, "out", "p", "linux.json"))
+				if err != nil || !bytes.Contains(data, []byte("/srv/from-the-pipe")) {
+					t.Fatalf("the plan does not hold the pipe's rule (%v)", err)
+				}
+				man, err := os.ReadFile(filepath.Join(dir, "out", "p", "manifest.json"))
+				if err != nil || !bytes.Contains(man, []byte(fmt.Sprintf("%x", sha256.Sum256([]byte(config))))) {
+					t.Fatalf("the manifest does not hash the bytes compiled (%v)", err)
+				}
+			} else if !strings.Contains(out, "from-the-pipe") && args[0] != "check" {
+				t.Fatalf("permc %s did not read the pipe's config:\n%s", args[0], out)
+			}
+		})
+	}
+}
