@@ -58,7 +58,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	l, diags := review.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements},
+	l, diags := review.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read},
 		passes.Options{Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox})
 	if c.verbose || diags.HasErrors() {
 		c.printDiags(stderr, diags.Sorted())

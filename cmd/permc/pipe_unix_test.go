@@ -19,6 +19,13 @@ import (
 // so it compiles what the pipe held, and build hashes those same bytes.
 func TestConfigFromPipe(t *testing.T) {
 	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 	profile := "default_permissions = \"p\"\n\n[permissions.p.filesystem]\n\":root\" = \"read\"\n\"/srv/from-the-pipe\" = \"write\"\n"
 	legacy := "sandbox_mode = \"workspace-write\"\n\n[sandbox_workspace_write]\nwritable_roots = [\"/srv/from-the-pipe\"]\n"
 	for _, tc := range []struct {
@@ -29,6 +36,9 @@ func TestConfigFromPipe(t *testing.T) {
 		{[]string{"check"}, profile},
 		{[]string{"explain", "/srv/from-the-pipe"}, profile},
 		{[]string{"migrate"}, legacy},
+		// The -c layers lie below both sides: each side sees them.
+		{[]string{"diff", write("old.toml", "[permissions.p.filesystem]\n\"/srv/from-the-pipe\" = \"write\"\n"),
+			write("new.toml", "[permissions.p.filesystem]\n\"/srv/from-the-pipe\" = \"read\"\n")}, profile},
 	} {
 		args, config := tc.args, tc.config
 		t.Run(args[0], func(t *testing.T) {
@@ -54,10 +64,7 @@ func TestConfigFromPipe(t *testing.T) {
 				}
 			}()
 			var stdout, stderr bytes.Buffer
-			argv := append(append([]string(nil), args...), "-c", fifo)
-			if args[0] == "explain" {
-				argv = []string{"explain", "-c", fifo, args[1]}
-			}
+			argv := append([]string{args[0], "-c", fifo}, args[1:]...)
 			code := realMain(argv, &stdout, &stderr)
 			done.Store(true)
 			if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
@@ -65,7 +72,7 @@ func TestConfigFromPipe(t *testing.T) {
 			}
 			<-finished
 			out := stdout.String() + stderr.String()
-			if code != 0 || strings.Contains(out, "no-profile-selected") {
+			if code != 0 || strings.Contains(out, "no-profile-selected") || strings.Contains(out, ":read-only") {
 				t.Fatalf("permc %s: exit %d\n%s", strings.Join(argv, " "), code, out)
 			}
 			if args[0] == "build" {
