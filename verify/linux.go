@@ -72,9 +72,10 @@ func judgeLinux(p *ir.Policy, lj *linuxJSON, tree *treeFS, probes []string) Chec
 	}
 	rep := reported(p, ir.Linux, ir.ModeDefault)
 	tl := newTally(name)
+	dec := ir.NewDecider(p, ir.Linux, b)
 	for _, probe := range probes {
 		tl.compared++
-		d := ir.Decide(p, ir.Linux, b, probe)
+		d := dec.Decide(probe)
 		msg, known := judgePath(sim, ll, probe, d)
 		switch {
 		case known != "":
@@ -229,8 +230,9 @@ func maskFile(p *ir.Policy, b ir.Binding, probes []string) string {
 	for _, pr := range probes {
 		cands = append(cands, path.Join(pr, ".permc-mask"))
 	}
+	dec := ir.NewDecider(p, ir.Linux, b)
 	for _, c := range cands {
-		if d := ir.Decide(p, ir.Linux, b, c); !d.Write && (d.By == nil || d.By.Kind != ir.MatchDenyGlob) {
+		if d := dec.Decide(c); !d.Write && (d.By == nil || d.By.Kind != ir.MatchDenyGlob) {
 			return c
 		}
 	}

@@ -55,9 +55,10 @@ func checkMacOS(p *ir.Policy, files map[string][]byte) Check {
 	rep := reported(p, ir.MacOS, ir.ModeDefault)
 	tl := newTally(name)
 	probes := Probes(ir.MacOS, p)
+	decider := ir.NewDecider(p, ir.MacOS, b)
 	for _, probe := range probes {
 		tl.compared++
-		d := ir.Decide(p, ir.MacOS, b, probe)
+		d := decider.Decide(probe)
 		for _, o := range sbplOps {
 			want := d.Read
 			if o.write {

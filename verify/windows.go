@@ -90,16 +90,16 @@ func checkMode(p *ir.Policy, m *winacl.Manifest, mode ir.Mode, probes []string) 
 	tok := r.Token.Build(bindSIDs, r.Token.User == winacl.PhCurrentUser)
 	rep := reported(p, ir.Windows, mode)
 	tl := newTally(name)
+	dec := ir.NewDecider(p, ir.Windows, db)
 	for _, path := range probes {
 		tl.compared++
-		judgeWindows(tl, rep, p, disk, tok, db, path)
+		judgeWindows(tl, rep, dec, disk, tok, path)
 	}
 	return tl.check(fmt.Sprintf("%d probes × read, write of the %s token after applying", len(probes), mm.Model))
 }
 
-func judgeWindows(tl *tally, rep map[string]string, p *ir.Policy, d *winacl.Disk, tok *winacl.Token,
-	b ir.Binding, path string) {
-	want := ir.Decide(p, ir.Windows, b, path)
+func judgeWindows(tl *tally, rep map[string]string, dec *ir.Decider, d *winacl.Disk, tok *winacl.Token, path string) {
+	want := dec.Decide(path)
 	got, err := d.Access(tok, path)
 	if err != nil {
 		tl.known["not on the model machine"]++

@@ -252,7 +252,7 @@ func (w *walker) walk(base, rel []string) error {
 func (r *resolver) checkAppRoots() error {
 	for _, b := range r.apps {
 		path := ir.JoinPath(ir.Windows, b.comps)
-		d := ir.Decide(r.pol, ir.Windows, r.b, path)
+		d := r.dec.Decide(path)
 		if d.Read {
 			continue
 		}

@@ -20,8 +20,8 @@ type decision struct {
 func (r *resolver) decide(comps []string) decision {
 	p := ir.JoinPath(ir.Windows, comps)
 	return decision{
-		self:  ir.Decide(r.pol, ir.Windows, r.b, p),
-		child: ir.Decide(r.pol, ir.Windows, r.b, p+`\`+childProbe),
+		self:  r.dec.Decide(p),
+		child: r.dec.Decide(p + `\` + childProbe),
 	}
 }
 
@@ -251,7 +251,7 @@ func (r *resolver) exists(comps []string) bool {
 // existing ancestor comps[:from] down to the parent of comps.
 func (r *resolver) creatable(comps []string, from int) bool {
 	for j := from; j < len(comps); j++ {
-		if ir.Decide(r.pol, ir.Windows, r.b, ir.JoinPath(ir.Windows, comps[:j])).Write {
+		if r.dec.Decide(ir.JoinPath(ir.Windows, comps[:j])).Write {
 			return true
 		}
 	}

@@ -141,6 +141,7 @@ type resolver struct {
 	fs    FS
 	pol   *ir.Policy
 	b     ir.Binding
+	dec   *ir.Decider // ir.Decide for pol and b, the rules bound once
 	cands map[string]*cand
 	out   *Resolved
 	// apps are the bound roots that admit all application packages.
@@ -169,6 +170,7 @@ func newResolver(m *Manifest, mm *ModeManifest, b ir.Binding, fsys FS) (*resolve
 		return nil, err
 	}
 	r.pol = pol
+	r.dec = ir.NewDecider(pol, ir.Windows, r.b)
 	r.out = &Resolved{Mode: mm.Mode, Model: mm.Model, Principals: mm.Principals,
 		Token: mm.Token, Identities: mm.Identities, Firewall: mm.Firewall}
 	return r, nil
