@@ -549,6 +549,37 @@ func TestUpstreamProxy(t *testing.T) {
 	}
 }
 
+// TestUpstreamCredentialsHidden: an upstream proxy's user information
+// (often a token in the user name) appears in no message: not in the
+// 502 a sandboxed client reads when the upstream refuses, and not in the
+// error for a variable that cannot be used.
+func TestUpstreamCredentialsHidden(t *testing.T) {
+	refusing := serveLoop(t, "127.0.0.4", func(c net.Conn) {
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+	})
+	_, port, _ := net.SplitHostPort(refusing)
+	for _, proxyURL := range []string{"http://SECRETTOKEN@upstream.test:" + port, "http://user:SECRETPASS@upstream.test:" + port} {
+		e := newEnv(t, envConfig{rules: []string{"allowed.test=allow"}, env: map[string]string{"HTTP_PROXY": proxyURL}})
+		e.res.set("upstream.test", "127.0.0.4")
+		code, _, body := get(t, goClient("http://"+e.http, nil), "http://allowed.test:8080/")
+		if code != 502 || strings.Contains(body, "SECRET") || strings.Contains(body, "user@") {
+			t.Errorf("%s refusing: %d %q; want a 502 without the user information", proxyURL, code, body)
+		}
+	}
+	for _, bad := range []string{"ftp://user:SECRETPASS@127.0.0.1:9", "http://SECRETTOKEN@[::1"} {
+		_, err := New(testNetwork(t, "*=allow"), Options{Resolver: newResolver(defaultDNS), Getenv: func(k string) string {
+			if k == "HTTPS_PROXY" {
+				return bad
+			}
+			return ""
+		}})
+		if err == nil || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("HTTPS_PROXY=%s: %v; want an error that does not quote the value", bad, err)
+		}
+	}
+}
+
 // upstreamProxy is a test CONNECT proxy that records its targets and
 // dials them through a testDialer (so 1.2.3.4 reaches the origin).
 type upstreamProxy struct {

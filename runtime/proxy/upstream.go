@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
@@ -60,21 +61,31 @@ func newUpstream(getenv func(string) string) (*upstream, error) {
 	return &upstream{proxyFunc: cfg.ProxyFunc()}, nil
 }
 
-// parseUpstream checks one proxy variable's value.
+// parseUpstream checks one proxy variable's value. Its errors never
+// quote the value, which may hold a credential.
 func parseUpstream(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		u, err = url.Parse("http://" + raw)
+	if !strings.Contains(raw, "://") && (err != nil || u.Scheme == "" || u.Host == "") {
+		u, err = url.Parse("http://" + raw) // host:port, as curl takes it
 	}
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("proxy: upstream proxy %q is not a url", raw)
+		return nil, errors.New("proxy: the upstream proxy the environment names is not a url")
 	}
 	switch u.Scheme {
 	case "http", "socks5", "socks5h":
 	default:
-		return nil, fmt.Errorf("proxy: upstream proxy %q: scheme %q is not supported (use http, socks5 or socks5h)", raw, u.Scheme)
+		return nil, fmt.Errorf("proxy: upstream proxy %s: scheme %q is not supported (use http, socks5 or socks5h)",
+			hostOnly(u), clip(u.Scheme))
 	}
 	return u, nil
+}
+
+// hostOnly names an upstream proxy in messages: scheme and host, without
+// the user information (url.URL.Redacted hides only a password; a token
+// is often the user name). Messages about the upstream reach the
+// sandboxed client in a 502's body, and the host's logs.
+func hostOnly(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // proxyFor returns the upstream for a checked destination, or nil to go
@@ -114,11 +125,11 @@ func (u *upstream) tunnel(ctx context.Context, s *Server, p *url.URL, target net
 		return nil, nil, err
 	}
 	if s.isSelf(addr) {
-		return nil, nil, fmt.Errorf("upstream proxy %s is this proxy: %w", p.Redacted(), errSelf)
+		return nil, nil, fmt.Errorf("upstream proxy %s is this proxy: %w", hostOnly(p), errSelf)
 	}
 	c, err := s.opts.Dialer.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
-		return nil, nil, fmt.Errorf("upstream proxy %s: %w", p.Redacted(), err)
+		return nil, nil, fmt.Errorf("upstream proxy %s: %w", hostOnly(p), err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		c.SetDeadline(dl)
@@ -131,7 +142,7 @@ func (u *upstream) tunnel(ctx context.Context, s *Server, p *url.URL, target net
 	}
 	if err != nil {
 		c.Close()
-		return nil, nil, fmt.Errorf("upstream proxy %s: %w", p.Redacted(), err)
+		return nil, nil, fmt.Errorf("upstream proxy %s: %w", hostOnly(p), err)
 	}
 	c.SetDeadline(time.Time{})
 	return c, rest, nil
@@ -145,14 +156,14 @@ func upstreamAddr(ctx context.Context, r Resolver, p *url.URL) (netip.AddrPort, 
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		return netip.AddrPort{}, fmt.Errorf("upstream proxy %s: bad port %q", p.Redacted(), port)
+		return netip.AddrPort{}, fmt.Errorf("upstream proxy %s: bad port %q", hostOnly(p), port)
 	}
 	if a, err := netip.ParseAddr(p.Hostname()); err == nil {
 		return netip.AddrPortFrom(a.Unmap(), uint16(n)), nil
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", p.Hostname())
 	if err != nil || len(addrs) == 0 {
-		return netip.AddrPort{}, fmt.Errorf("upstream proxy %s: lookup failed: %v", p.Redacted(), err)
+		return netip.AddrPort{}, fmt.Errorf("upstream proxy %s: lookup failed: %v", hostOnly(p), err)
 	}
 	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(n)), nil
 }
