@@ -42,8 +42,8 @@ func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net
 	defer cancel()
 	var timedOut atomic.Bool
 	var timer *time.Timer
-	d := net.Dialer{Control: func(network, _ string, rc syscall.RawConn) error {
-		pending, err := connectEarly(network, ap, rc)
+	d := net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
+		pending, err := connectEarly(network, address, rc)
 		if err == nil && pending && !deadline.IsZero() {
 			timer = time.AfterFunc(time.Until(deadline), func() {
 				timedOut.Store(true)
@@ -74,13 +74,21 @@ func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net
 	return c, true, nil
 }
 
-// connectEarly starts the connection on the socket net.Dialer made
-// (network is "tcp4" or "tcp6", the socket's family) and reports whether
-// it is still in progress, or the error it already failed with. The
-// connect(2) calls are raw (see rawio_linux.go): on loopback the first
-// one runs the whole handshake and wakes the destination, tens of
-// microseconds that would otherwise cost the proxy its processor.
-func connectEarly(network string, ap netip.AddrPort, rc syscall.RawConn) (pending bool, err error) {
+// connectEarly starts the connection on the socket net.Dialer made for
+// address (network is "tcp4" or "tcp6", the socket's family) and reports
+// whether it is still in progress, or the error it already failed with.
+// The address is the one this socket is for, which is not always the one
+// dialed: for the unspecified address "::" net.Dialer also tries 0.0.0.0
+// on an IPv4 socket. One it cannot read, or an IPv6 address on an IPv4
+// socket, is left to net.Dialer's own connect, as pending. The connect(2) calls are raw
+// (see rawio_linux.go): on loopback the first one runs the whole
+// handshake and wakes the destination, tens of microseconds that would
+// otherwise cost the proxy its processor.
+func connectEarly(network, address string, rc syscall.RawConn) (pending bool, err error) {
+	ap, perr := netip.ParseAddrPort(address)
+	if perr != nil || network == "tcp4" && !ap.Addr().Unmap().Is4() {
+		return true, nil
+	}
 	sa, salen := rawSockaddr(network, ap)
 	cerr := rc.Control(func(fd uintptr) {
 		switch e := rawConnect(fd, sa, salen); e {

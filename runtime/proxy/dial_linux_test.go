@@ -106,3 +106,39 @@ func TestDialFastPending(t *testing.T) {
 	}
 	t.Skip("the accept queue never filled: no connection stayed pending")
 }
+
+// TestDialFastUnspecified: for the unspecified address "::" net.Dialer
+// also tries 0.0.0.0 on an IPv4 socket; the early connect follows the
+// socket's own address (it once read "::" as IPv4 and panicked, taking
+// the proxy down).
+func TestDialFastUnspecified(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).AddrPort().Port()
+	d := &directDialer{}
+	for _, a := range []string{"::", "0.0.0.0", "::ffff:0.0.0.0"} {
+		target := netip.AddrPortFrom(netip.MustParseAddr(a), port).String()
+		c, err := d.DialContext(context.Background(), "tcp", target)
+		if err != nil {
+			t.Errorf("dial %s: %v", target, err)
+			continue
+		}
+		if b, err := io.ReadAll(c); err != nil || string(b) != "hi" {
+			t.Errorf("dial %s: read %q, %v", target, b, err)
+		}
+		c.Close()
+	}
+}
