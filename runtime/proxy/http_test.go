@@ -649,6 +649,16 @@ func TestSelfLoop(t *testing.T) {
 	if r == nil || r.code != 403 {
 		t.Errorf("request to the proxy itself: %v, want 403", r)
 	}
+	// The unspecified address reaches a loopback listener too.
+	e = newEnv(t, envConfig{rules: []string{"*=allow"}, allowLocal: true})
+	_, port, _ := net.SplitHostPort(e.http)
+	for _, h := range []string{"0.0.0.0", "0", "[::]", "[::ffff:0.0.0.0]"} {
+		hp := h + ":" + port
+		r := e.raw().do("CONNECT "+hp+" HTTP/1.1\r\nHost: "+hp+"\r\n\r\n", "CONNECT")
+		if r == nil || r.code != 403 {
+			t.Errorf("CONNECT %s, the proxy's own port: %v, want 403", hp, r)
+		}
+	}
 }
 
 // TestQuietByDefault: with no Logger nothing is logged, and the zero

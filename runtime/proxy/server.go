@@ -280,12 +280,17 @@ func (s *Server) untrack(c io.Closer) {
 }
 
 // isSelf reports whether a destination is one of the proxy's own TCP
-// listeners, which would make the proxy loop into itself.
+// listeners, which would make the proxy loop into itself: the same
+// address and port, any address on the port of a listener on every
+// address, or the unspecified address (0.0.0.0, "::"), which a connect
+// takes to mean this host's loopback, on the port of a listener there.
 func (s *Server) isSelf(ap netip.AddrPort) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	dst := ap.Addr().Unmap()
 	for l := range s.self {
-		if l.Port() == ap.Port() && (l.Addr() == ap.Addr() || l.Addr().Unmap().IsUnspecified()) {
+		la := l.Addr().Unmap()
+		if l.Port() == ap.Port() && (la == dst || la.IsUnspecified() || dst.IsUnspecified() && la.IsLoopback()) {
 			return true
 		}
 	}
