@@ -69,6 +69,17 @@ func runSandboxed(o *Options) (int, error) {
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}
+	wc := newWriteCheck(o.Policy, ir.Linux, b)
+	if err := o.checkResolverFiles(ir.Linux, os.Getenv, func(p string) (ir.Decision, string, bool) {
+		for _, n := range o.names(p) {
+			if d, via, ok := wc.writable(n); ok {
+				return d, via, true
+			}
+		}
+		return ir.Decision{}, "", false
+	}); err != nil {
+		return ExitSetup, err
+	}
 	if err := o.checkUnixSockets(b); err != nil {
 		return ExitSetup, err
 	}

@@ -5,6 +5,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 
@@ -18,6 +19,9 @@ import (
 // the command, and undoes the manifest. This file is cross-compiled and
 // has never run on Windows.
 func runSandboxed(o *Options) (int, error) {
+	if err := o.checkResolverFiles(ir.Windows, os.Getenv, decideWritable(o.Policy, ir.Windows, o.binding())); err != nil {
+		return ExitSetup, err
+	}
 	m, err := winacl.Compile(o.Policy)
 	if err != nil {
 		return ExitSetup, fail(ExitSetup, "windows manifest: %v", err)

@@ -111,3 +111,21 @@ func TestParallelProxiedRuns(t *testing.T) {
 		}
 	}
 }
+
+// The proxy looks names up outside the sandbox: a profile that lets the
+// sandbox write the hosts file or the resolver's settings could send an
+// allowed name anywhere, so permc refuses it before anything runs.
+func TestResolverFilesReadOnly(t *testing.T) {
+	for _, rule := range []string{`"/etc/hosts" = "write"`, `"/etc/nsswitch.conf" = "write"`, `"/etc/resolv.conf" = "write"`} {
+		t.Run(rule, func(t *testing.T) {
+			e := newEnv(t, identities(t)[0])
+			profile := proxiedProfile(e) + "\n[permissions.p.filesystem]\n" + rule + "\n"
+			e.expect(e.run(profile, "echo RAN"), expectation{code: 125,
+				has: []string{"looks names up with it"}, hasNot: []string{"RAN"}})
+		})
+	}
+	// Without a domains table no proxy runs, and nothing is refused.
+	e := newEnv(t, identities(t)[0])
+	e.expect(e.run("default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n"+
+		"[permissions.p.filesystem]\n\"/etc/hosts\" = \"write\"\n", "echo RAN"), expectation{code: 0, has: []string{"RAN"}})
+}
