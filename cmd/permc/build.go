@@ -20,6 +20,9 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return parseExit(err)
 	}
+	if !c.textOrJSON("build", stderr) {
+		return exitUsage
+	}
 	if *out == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: permc build -o DIR [-c FILE]... [--check] [--target T] [--bind NAME=PATH]...")
 		return exitUsage

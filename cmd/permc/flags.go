@@ -96,11 +96,12 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 		"force the older sandbox settings: `MODE` is read-only, workspace-write or danger-full-access")
 	fs.Var(&c.requirements, "requirements", "managed requirements `FILE` to add (repeatable)")
 	c.targets = "all"
-	fs.Var(nonEmpty{&c.targets}, "target", "`TARGETS`: macos,linux,windows or all")
+	fs.Var(targetsFlag{&c.targets}, "target", "`TARGETS`: macos,linux,windows or all")
 	if !c.noBind {
 		fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
 	}
-	fs.StringVar(&c.format, "format", "text", "output format")
+	c.format = "text"
+	fs.Var(formatFlag{&c.format}, "format", "output `FORMAT`: text or json (sarif for check, markdown for diff)")
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
 	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, "+
 		"$CODEX_HOME/config.toml and the machine's requirements (run and proxy always read the requirements)")
@@ -128,6 +129,46 @@ func parseExit(err error) int {
 		return exitOK
 	}
 	return exitUsage
+}
+
+// textOrJSON refuses the formats only check and diff write; the
+// diagnostics of the other commands are text, or JSON with --format json.
+func (c *common) textOrJSON(cmd string, stderr io.Writer) bool {
+	if c.format == "text" || c.format == "json" {
+		return true
+	}
+	fmt.Fprintf(stderr, "permc %s: format %q is for check or diff: use text or json\n", cmd, c.format)
+	return false
+}
+
+// targetsFlag is --target: a comma-separated list of targets, or "all",
+// checked when given, by every command.
+type targetsFlag struct{ p *string }
+
+func (v targetsFlag) String() string { return nonEmpty(v).String() }
+
+func (v targetsFlag) Set(s string) error {
+	if err := (nonEmpty(v)).Set(s); err != nil {
+		return err
+	}
+	_, err := (&common{targets: s}).parseTargets()
+	return err
+}
+
+// formatFlag is --format: text or json for every command; check also
+// writes sarif and diff markdown, and say so themselves. A value no
+// command knows is refused when given, never ignored.
+type formatFlag struct{ p *string }
+
+func (v formatFlag) String() string { return nonEmpty(v).String() }
+
+func (v formatFlag) Set(s string) error {
+	switch s {
+	case "text", "json", "sarif", "markdown":
+		*v.p = s
+		return nil
+	}
+	return fmt.Errorf("unknown format %q: use text or json (sarif for check, markdown for diff)", s)
 }
 
 // nonEmpty is a string flag that refuses an empty value: given on a
@@ -203,6 +244,12 @@ func (c *common) load() (*passes.Result, diag.List) {
 
 // printDiags renders diagnostics as text or JSON.
 func (c *common) printDiags(w io.Writer, diags diag.List) {
+	if c.format == "json" {
+		if len(diags) > 0 {
+			writeJSONDiags(w, diags, nil)
+		}
+		return
+	}
 	max := 10
 	if c.allErrors {
 		max = 0

@@ -19,6 +19,9 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc migrate: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if !c.textOrJSON("migrate", stderr) {
+		return exitUsage
+	}
 	cfg, diags := frontend.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read})
 	if diags.HasErrors() {
 		c.printDiags(stderr, diags)

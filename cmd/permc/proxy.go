@@ -30,6 +30,9 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc proxy: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if !c.textOrJSON("proxy", stderr) {
+		return exitUsage
+	}
 	res, diags := c.load()
 	diags = diags.Sorted()
 	c.printDiags(stderr, diags)

@@ -36,6 +36,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return run.ExitSetup
 	}
+	if !c.textOrJSON("run", stderr) {
+		return run.ExitSetup
+	}
 	argv := fs.Args()
 	if len(argv) == 0 {
 		fmt.Fprintln(stderr, "usage: permc run [flags] -- CMD [ARGS...]")
