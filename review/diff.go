@@ -15,6 +15,8 @@ import (
 type Report struct {
 	Old string `json:"old"`
 	New string `json:"new"`
+	// Below are the -c layers read beneath both sides, as given.
+	Below []string `json:"below,omitempty"`
 	// Targets are the targets compared.
 	Targets []ir.Target `json:"targets"`
 	// InEffect is set when the policy in effect changed.

@@ -12,7 +12,7 @@ import (
 // Lines of widening changes start with "+", of narrowing ones with "-",
 // of neutral ones with "~".
 func WriteDiffText(w io.Writer, r *Report) {
-	fmt.Fprintf(w, "permc diff %s %s\n", r.Old, r.New)
+	fmt.Fprintf(w, "permc diff %s %s%s\n", r.Old, r.New, belowText(r, "", ""))
 	if len(r.Profiles) == 0 && r.InEffect == nil {
 		fmt.Fprintln(w, "no semantic change")
 		writeUnchanged(w, r)
@@ -201,6 +201,19 @@ func atWords(old, new string) string {
 	return ""
 }
 
+// belowText names the layers beneath both sides, each between open and
+// close, or is empty when there are none.
+func belowText(r *Report, open, close string) string {
+	if len(r.Below) == 0 {
+		return ""
+	}
+	names := make([]string, len(r.Below))
+	for i, b := range r.Below {
+		names[i] = open + b + close
+	}
+	return " (each on top of " + strings.Join(names, ", ") + ")"
+}
+
 // WriteDiffMarkdown renders r as Markdown for a pull-request comment.
 func WriteDiffMarkdown(w io.Writer, r *Report) {
 	verdict := "access did not widen"
@@ -208,7 +221,7 @@ func WriteDiffMarkdown(w io.Writer, r *Report) {
 		verdict = "**access widened**"
 	}
 	fmt.Fprintf(w, "### permc diff: %s\n\n", verdict)
-	fmt.Fprintf(w, "`%s` → `%s`\n\n", r.Old, r.New)
+	fmt.Fprintf(w, "`%s` → `%s`%s\n\n", r.Old, r.New, belowText(r, "`", "`"))
 	if len(r.Profiles) == 0 && r.InEffect == nil {
 		fmt.Fprintf(w, "No semantic change.\n")
 	}

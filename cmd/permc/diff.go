@@ -64,6 +64,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		sides[i] = s
 	}
 	r := review.Diff(sides[0], sides[1], review.Options{Targets: targets, Profile: c.profile})
+	r.Below = c.configs
 	switch c.format {
 	case "json":
 		enc := json.NewEncoder(stdout)
