@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A -c file may be a pipe (-c <(generate-config)), which can be read only
@@ -47,19 +48,23 @@ func TestConfigFromPipe(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The writer gives the config to the first open and nothing
-			// to any later one, as a shell's pipe does.
+			// to any later one, as a shell's pipe does. It opens without
+			// blocking (a FIFO with no reader refuses), so it always sees
+			// done.
 			var done atomic.Bool
 			finished := make(chan struct{})
 			go func() {
 				defer close(finished)
-				for n := 0; !done.Load(); n++ {
-					f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+				for n := 0; !done.Load(); {
+					f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 					if err != nil {
-						return
+						time.Sleep(time.Millisecond)
+						continue
 					}
 					if n == 0 {
 						f.WriteString(config)
 					}
+					n++
 					f.Close()
 				}
 			}()
@@ -67,9 +72,6 @@ func TestConfigFromPipe(t *testing.T) {
 			argv := append([]string{args[0], "-c", fifo}, args[1:]...)
 			code := realMain(argv, &stdout, &stderr)
 			done.Store(true)
-			if f, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-				f.Close() // lets the writer's last open return
-			}
 			<-finished
 			out := stdout.String() + stderr.String()
 			if code != 0 || strings.Contains(out, "no-profile-selected") || strings.Contains(out, ":read-only") {
