@@ -80,6 +80,9 @@ func runSandboxed(o *Options) (int, error) {
 	}); err != nil {
 		return ExitSetup, err
 	}
+	if err := o.checkResolverLinks(wc); err != nil {
+		return ExitSetup, err
+	}
 	if err := o.checkUnixSockets(b); err != nil {
 		return ExitSetup, err
 	}

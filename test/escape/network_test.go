@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -128,4 +129,36 @@ func TestResolverFilesReadOnly(t *testing.T) {
 	e := newEnv(t, identities(t)[0])
 	e.expect(e.run("default_permissions = \"p\"\n[permissions.p]\nextends = \":workspace\"\n"+
 		"[permissions.p.filesystem]\n\"/etc/hosts\" = \"write\"\n", "echo RAN"), expectation{code: 0, has: []string{"RAN"}})
+}
+
+// A second name of the hosts file in a writable root is not a path the
+// rules see: a resolver file with more than one link, on the file system
+// of a writable root, is refused. The hosts file is a copy bound over
+// /etc/hosts in a mount namespace of the test's own.
+func TestResolverFileHardLinkRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test mounts over /etc/hosts in its own mount namespace: run the suite as root")
+	}
+	e := newEnv(t, 0)
+	hosts := e.file(filepath.Join(e.outside, "hosts"), "127.0.0.1 localhost\n")
+	cfg := e.file(filepath.Join(e.state, "profile.toml"), proxiedProfile(e))
+	for _, c := range []struct {
+		name, link string
+		refused    bool
+	}{{"link-in-the-workspace", "ln " + hosts + " " + filepath.Join(e.ws, "hl") + " && ", true}, {"one-name", "", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(filepath.Join(e.ws, "hl"))
+			os.Remove(filepath.Join(e.ws, "RAN"))
+			script := c.link + "mount --bind " + hosts + " /etc/hosts && exec " + permcBin +
+				" run --system-layers=false -c " + cfg + " -C " + e.ws + " -- touch " + filepath.Join(e.ws, "RAN")
+			out, err := e.inMountNamespace(script)
+			_, statErr := os.Stat(filepath.Join(e.ws, "RAN"))
+			if c.refused && (err == nil || !strings.Contains(string(out), "/etc/hosts has 2 hard links") || statErr == nil) {
+				t.Errorf("err %v, ran %v, output:\n%s", err, statErr == nil, out)
+			}
+			if !c.refused && (err != nil || statErr != nil) {
+				t.Errorf("err %v, output:\n%s", err, out)
+			}
+		})
+	}
 }
