@@ -659,6 +659,10 @@ func TestSelfLoop(t *testing.T) {
 			t.Errorf("CONNECT %s, the proxy's own port: %v, want 403", hp, r)
 		}
 	}
+	// Logged as what it is, a refusal, never as allowed.
+	if logs := e.logs.String(); !strings.Contains(logs, "reason=self") || strings.Contains(logs, "reason=allowed") {
+		t.Errorf("the refused loops were logged as:\n%s", logs)
+	}
 }
 
 // TestQuietByDefault: with no Logger nothing is logged, and the zero

@@ -29,9 +29,10 @@ const (
 	ReasonLocalGuard                   // the local/private guard refused an address
 	ReasonLookupFailed                 // the name did not resolve: blocked
 	ReasonBadHost                      // not a host in any spelling, or port 0
+	ReasonSelf                         // an address is the proxy's own listener (set by Server)
 )
 
-var reasonNames = [...]string{"allowed", "denied", "not-allowlisted", "local-guard", "lookup-failed", "bad-host"}
+var reasonNames = [...]string{"allowed", "denied", "not-allowlisted", "local-guard", "lookup-failed", "bad-host", "self"}
 
 // String is the reason's stable name, as sent in the X-Permc-Decision
 // header and logged.
@@ -87,6 +88,8 @@ func (d *Decision) Explain() string {
 		return d.explainGuard(target)
 	case ReasonLookupFailed:
 		return fmt.Sprintf("%s blocked: the name did not resolve (%v)", target, d.Err)
+	case ReasonSelf:
+		return fmt.Sprintf("%s is this proxy's own listener (%s): a proxy does not tunnel into itself", target, d.Addr)
 	}
 	return fmt.Sprintf("%s refused: invalid host: %v", target, d.Err)
 }

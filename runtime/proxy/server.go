@@ -305,9 +305,20 @@ func (s *Server) decide(proto string, client net.Conn, rawHost string, port uint
 }
 
 // check runs the policy for one destination, without logging: the caller
-// logs the decision with a decisionLog.
+// logs the decision with a decisionLog. A destination the policy allows
+// that is one of the proxy's own listeners is refused here (ReasonSelf),
+// so that the log says so.
 func (s *Server) check(rawHost string, port uint16) Decision {
-	return s.policy.decide(s.lookupCtx, rawHost, port)
+	d := s.policy.decide(s.lookupCtx, rawHost, port)
+	if d.Allowed() {
+		for _, a := range d.Addrs {
+			if s.isSelf(netip.AddrPortFrom(a, d.Port)) {
+				d.Reason, d.Addr, d.Addrs = ReasonSelf, a, nil
+				break
+			}
+		}
+	}
+	return d
 }
 
 // lookupCtx bounds a lookup by DialTimeout and ends it at Close.
