@@ -102,11 +102,12 @@ func Reader(getenv func(string) string) func(string) ([]byte, error) {
 		if machine[name] {
 			return safefile.ReadRegular(name, maxMachineFile, false)
 		}
-		return os.ReadFile(name)
+		return safefile.ReadBounded(name, maxMachineFile)
 	}
 }
 
-// maxMachineFile bounds a machine layer or requirements file.
+// maxMachineFile bounds a machine layer or requirements file, and any
+// other config file.
 const maxMachineFile = 64 << 20
 
 // MachineFiles lists every file the machine's layers are read from,

@@ -43,36 +43,11 @@ func TestConfigFromPipe(t *testing.T) {
 	} {
 		args, config := tc.args, tc.config
 		t.Run(args[0], func(t *testing.T) {
-			fifo := filepath.Join(t.TempDir(), "config.toml")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			// The writer gives the config to the first open and nothing
-			// to any later one, as a shell's pipe does. It opens without
-			// blocking (a FIFO with no reader refuses), so it always sees
-			// done.
-			var done atomic.Bool
-			finished := make(chan struct{})
-			go func() {
-				defer close(finished)
-				for n := 0; !done.Load(); {
-					f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
-					if err != nil {
-						time.Sleep(time.Millisecond)
-						continue
-					}
-					if n == 0 {
-						f.WriteString(config)
-					}
-					n++
-					f.Close()
-				}
-			}()
+			fifo, stop := servePipe(t, config)
 			var stdout, stderr bytes.Buffer
 			argv := append([]string{args[0], "-c", fifo}, args[1:]...)
 			code := realMain(argv, &stdout, &stderr)
-			done.Store(true)
-			<-finished
+			stop()
 			out := stdout.String() + stderr.String()
 			if code != 0 || strings.Contains(out, "no-profile-selected") || strings.Contains(out, ":read-only") {
 				t.Fatalf("permc %s: exit %d\n%s", strings.Join(argv, " "), code, out)
@@ -90,5 +65,57 @@ func TestConfigFromPipe(t *testing.T) {
 				t.Fatalf("permc %s did not read the pipe's config:\n%s", args[0], out)
 			}
 		})
+	}
+}
+
+// servePipe makes a FIFO that gives config to its first reader and
+// nothing to any later one, as a shell's pipe does. stop ends its writer.
+func servePipe(t *testing.T, config string) (string, func()) {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "config.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The writer opens without blocking (a FIFO with no reader refuses),
+	// so it always sees done.
+	var done atomic.Bool
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for n := 0; !done.Load(); {
+			f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+			if err != nil {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			if n == 0 {
+				f.WriteString(config)
+			}
+			n++
+			f.Close()
+		}
+	}()
+	return fifo, func() { done.Store(true); <-finished }
+}
+
+// verify --against reads each file once too: a pipe holding the config a
+// folder was built from verifies it.
+func TestVerifyAgainstPipe(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "p.toml")
+	config := "default_permissions = \"p\"\n[permissions.p.filesystem]\n\":root\" = \"read\"\n"
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := realMain([]string{"build", "-c", cfg, "-o", filepath.Join(dir, "out")}, &out, &out); code != 0 {
+		t.Fatalf("build: %d\n%s", code, out.String())
+	}
+	fifo, stop := servePipe(t, config)
+	out.Reset()
+	code := realMain([]string{"verify", filepath.Join(dir, "out", "p"), "--against", fifo}, &out, &out)
+	stop()
+	if code != 0 || !strings.Contains(out.String(), "passed") {
+		t.Fatalf("verify --against a pipe: %d\n%s", code, out.String())
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/permc/permc/driver"
+	"github.com/permc/permc/frontend"
+	"github.com/permc/permc/internal/safefile"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/verify"
 )
@@ -85,18 +87,36 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	if len(against) > 0 {
-		for _, f := range against {
-			if _, err := os.Stat(f); err != nil {
-				fmt.Fprintf(stderr, "permc verify: %v\n", err)
+	if len(against) == 0 {
+		// Without --against nothing is compiled: the flags that say how
+		// would be ignored.
+		for _, name := range []string{"profile", "P", "config-profile", "sandbox", "requirements", "windows-tool-folders", "system-layers"} {
+			if flagGiven(fs, name) {
+				fmt.Fprintf(stderr, "permc verify: --%s applies only with --against\n", name)
 				return exitUsage
 			}
 		}
+	}
+	if len(against) > 0 {
+		// Each --against file is read once, here: it may be a pipe.
+		given := map[string][]byte{}
+		for _, f := range against {
+			if _, ok := given[f]; ok {
+				continue
+			}
+			data, err := frontend.Reader(os.Getenv)(f)
+			if err != nil {
+				fmt.Fprintf(stderr, "permc verify: %v\n", err)
+				return exitUsage
+			}
+			given[f] = data
+		}
+		flags := c
 		o.Against = func(m driver.Manifest) *driver.Build {
-			var read func(string) ([]byte, error)
-			c.configs, read = asRecorded(against, m.Inputs)
-			c.useReader(read)
-			// The build's own settings, unless given here.
+			// The build's own settings, unless given here, afresh for
+			// each folder.
+			c.sandbox, c.configProfile, c.requirements, c.winTools =
+				flags.sandbox, flags.configProfile, flags.requirements, flags.winTools
 			var binds passes.Bindings
 			if m.Bound != nil {
 				binds = *m.Bound
@@ -108,11 +128,18 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			if c.configProfile == "" {
 				c.configProfile = m.ConfigProfile
 			}
+			// Requirements a manifest names are read only if they are
+			// regular files: the manifest may have been edited.
+			recordedReqs := map[string]bool{}
 			if len(c.requirements) == 0 {
 				for _, r := range m.Requirements {
 					c.requirements = append(c.requirements, r.Path)
+					recordedReqs[r.Path] = true
 				}
 			}
+			var read func(string) ([]byte, error)
+			c.configs, read = asRecorded(against, m.Inputs, given, recordedReqs)
+			c.useReader(read)
 			build, _ := c.compile(m.Targets, binds)
 			if c.verbose {
 				c.printDiags(stderr, build.Diags)
@@ -145,18 +172,27 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 // the configs are compiled under their recorded names, which the
 // artifacts quote, reading the given files. Otherwise the given names
 // stand, and the comparison shows what differs.
-func asRecorded(given []string, recorded []driver.FileHash) ([]string, func(string) ([]byte, error)) {
+func asRecorded(given []string, recorded []driver.FileHash, data map[string][]byte,
+	recordedReqs map[string]bool) ([]string, func(string) ([]byte, error)) {
+	read := func(name string) ([]byte, error) {
+		if d, ok := data[name]; ok {
+			return d, nil
+		}
+		if recordedReqs[name] {
+			return safefile.ReadRegular(name, maxConfigFile, false)
+		}
+		return frontend.Reader(os.Getenv)(name)
+	}
 	if len(given) != len(recorded) {
-		return given, nil
+		return given, read
 	}
 	from := map[string]string{}
 	for i, g := range given {
-		data, err := os.ReadFile(g)
-		if err != nil || driver.Hash(data) != recorded[i].SHA256 {
-			return given, nil
+		if driver.Hash(data[g]) != recorded[i].SHA256 {
+			return given, read
 		}
 		if prev, ok := from[recorded[i].Path]; ok && prev != g {
-			return given, nil
+			return given, read
 		}
 		from[recorded[i].Path] = g
 	}
@@ -166,10 +202,24 @@ func asRecorded(given []string, recorded []driver.FileHash) ([]string, func(stri
 	}
 	return names, func(name string) ([]byte, error) {
 		if g, ok := from[name]; ok {
-			name = g
+			return data[g], nil
 		}
-		return os.ReadFile(name)
+		return read(name)
 	}
+}
+
+// maxConfigFile bounds a file verify reads because a manifest names it.
+const maxConfigFile = 64 << 20
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
 }
 
 // verifyFlags is fs as the help shows it: without the flags verify

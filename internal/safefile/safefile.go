@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 )
 
@@ -35,6 +36,29 @@ func ReadRegular(path string, max int64, noFollow bool) ([]byte, error) {
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("%s grew past %d bytes while read", filepath.Base(path), max)
+	}
+	return data, nil
+}
+
+// ReadBounded reads path, which may be a pipe (-c <(generate-config)),
+// up to max bytes: more is an error, so that a device such as /dev/zero
+// cannot exhaust memory. A directory is an error; a FIFO with no writer
+// blocks, as any read of it does.
+func ReadBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path) // blocking: a FIFO's reader waits for its writer
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a file", filepath.Base(path))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s is more than the %d bytes it may be", filepath.Base(path), max)
 	}
 	return data, nil
 }
