@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/passes"
@@ -62,6 +63,13 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return exitNo
 		}
 		sides[i] = s
+	}
+	if c.profile != "" && sides[0].Policies[c.profile] == nil && sides[1].Policies[c.profile] == nil &&
+		!strings.HasPrefix(c.profile, ":") {
+		// A misspelt name would narrow the report to nothing: "no
+		// semantic change" for a change that widens access.
+		fmt.Fprintf(stderr, "permc diff: --profile %q: neither side defines that profile\n", c.profile)
+		return exitUsage
 	}
 	r := review.Diff(sides[0], sides[1], review.Options{Targets: targets, Profile: c.profile})
 	r.Below = c.configs

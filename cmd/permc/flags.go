@@ -131,6 +131,29 @@ func parseExit(err error) int {
 	return exitUsage
 }
 
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			given = true
+		}
+	})
+	return given
+}
+
+// notApplicable refuses flags a command would otherwise ignore: given,
+// they say the user expects something the command does not do.
+func notApplicable(fs *flag.FlagSet, cmd string, stderr io.Writer, names ...string) bool {
+	for _, n := range names {
+		if flagGiven(fs, n) {
+			fmt.Fprintf(stderr, "permc %s: --%s does not apply\n", cmd, n)
+			return true
+		}
+	}
+	return false
+}
+
 // textOrJSON refuses the formats only check and diff write; the
 // diagnostics of the other commands are text, or JSON with --format json.
 func (c *common) textOrJSON(cmd string, stderr io.Writer) bool {

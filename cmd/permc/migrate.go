@@ -19,7 +19,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc migrate: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if !c.textOrJSON("migrate", stderr) {
+	if !c.textOrJSON("migrate", stderr) || notApplicable(fs, "migrate", stderr, "target", "bind") {
 		return exitUsage
 	}
 	cfg, diags := frontend.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read})

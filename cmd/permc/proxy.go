@@ -30,7 +30,7 @@ func runProxy(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc proxy: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if !c.textOrJSON("proxy", stderr) {
+	if !c.textOrJSON("proxy", stderr) || notApplicable(fs, "proxy", stderr, "target", "bind") {
 		return exitUsage
 	}
 	res, diags := c.load()

@@ -211,17 +211,6 @@ func asRecorded(given []string, recorded []driver.FileHash, data map[string][]by
 // maxConfigFile bounds a file verify reads because a manifest names it.
 const maxConfigFile = 64 << 20
 
-// flagGiven reports whether the command line set the flag name.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			given = true
-		}
-	})
-	return given
-}
-
 // verifyFlags is fs as the help shows it: without the flags verify
 // refuses, and with what --target means here.
 func verifyFlags(fs *flag.FlagSet, w io.Writer) *flag.FlagSet {
