@@ -30,7 +30,7 @@ type Options struct {
 	// Requirements are --requirements files; they add restrictions to the
 	// machine's file, never replace it.
 	Requirements []string
-	// ReadFile reads a file; nil means os.ReadFile.
+	// ReadFile reads a file; nil means Reader(Getenv).
 	ReadFile func(string) ([]byte, error)
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
@@ -100,15 +100,15 @@ func Reader(getenv func(string) string) func(string) ([]byte, error) {
 	}
 	return func(name string) ([]byte, error) {
 		if machine[name] {
-			return safefile.ReadRegular(name, maxMachineFile, false)
+			return safefile.ReadRegular(name, MaxFile, false)
 		}
-		return safefile.ReadBounded(name, maxMachineFile)
+		return safefile.ReadBounded(name, MaxFile)
 	}
 }
 
-// maxMachineFile bounds a machine layer or requirements file, and any
-// other config file.
-const maxMachineFile = 64 << 20
+// MaxFile bounds a machine layer or requirements file, and any other
+// config file.
+const MaxFile = 64 << 20
 
 // MachineFiles lists every file the machine's layers are read from,
 // whether or not it exists: the system config, the user's config and the

@@ -86,6 +86,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 func writeJSONDiags(w io.Writer, diags diag.List, res *passes.Result) {
+	writeJSONDiagsIndent(w, diags, res, "  ")
+}
+
+// writeJSONDiagsIndent is writeJSONDiags with indent; "" writes the
+// object on one line.
+func writeJSONDiagsIndent(w io.Writer, diags diag.List, res *passes.Result, indent string) {
 	out := struct {
 		Diagnostics diag.List `json:"diagnostics"`
 		Selected    string    `json:"selected,omitempty"`
@@ -99,7 +105,7 @@ func writeJSONDiags(w io.Writer, diags diag.List, res *passes.Result) {
 		out.Selected, out.Source = res.Selected, string(res.Source)
 	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	enc.Encode(out)
 }
 

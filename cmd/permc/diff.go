@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/passes"
@@ -65,14 +64,19 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		sides[i] = s
 	}
 	if c.profile != "" && sides[0].Policies[c.profile] == nil && sides[1].Policies[c.profile] == nil &&
-		!strings.HasPrefix(c.profile, ":") {
+		!passes.IsBuiltin(c.profile) {
 		// A misspelt name would narrow the report to nothing: "no
 		// semantic change" for a change that widens access.
 		fmt.Fprintf(stderr, "permc diff: --profile %q: neither side defines that profile\n", c.profile)
 		return exitUsage
 	}
 	r := review.Diff(sides[0], sides[1], review.Options{Targets: targets, Profile: c.profile})
-	r.Below = c.configs
+	// The -c layers lie beneath config files, not build folders.
+	if fi0, err0 := os.Stat(pos[0]); err0 == nil && !fi0.IsDir() {
+		if fi1, err1 := os.Stat(pos[1]); err1 == nil && !fi1.IsDir() {
+			r.Below = c.configs
+		}
+	}
 	switch c.format {
 	case "json":
 		enc := json.NewEncoder(stdout)

@@ -45,8 +45,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "permc explain: %v\n", err)
 		return exitUsage
 	}
-	if c.format != "text" && c.format != "json" {
-		fmt.Fprintf(stderr, "permc explain: unknown format %q: use text or json\n", c.format)
+	if !c.textOrJSON("explain", stderr) {
 		return exitUsage
 	}
 	bind, err := c.machineBinding()

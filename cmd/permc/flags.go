@@ -142,12 +142,20 @@ func flagGiven(fs *flag.FlagSet, name string) bool {
 	return given
 }
 
+// dashed is a flag's name as a command line spells it: -C, --profile.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
 // notApplicable refuses flags a command would otherwise ignore: given,
 // they say the user expects something the command does not do.
 func notApplicable(fs *flag.FlagSet, cmd string, stderr io.Writer, names ...string) bool {
 	for _, n := range names {
 		if flagGiven(fs, n) {
-			fmt.Fprintf(stderr, "permc %s: --%s does not apply\n", cmd, n)
+			fmt.Fprintf(stderr, "permc %s: %s does not apply\n", cmd, dashed(n))
 			return true
 		}
 	}
@@ -265,11 +273,13 @@ func (c *common) load() (*passes.Result, diag.List) {
 	return res, append(diags, pd...)
 }
 
-// printDiags renders diagnostics as text or JSON.
+// printDiags renders diagnostics as text or, with --format json, as one
+// JSON object on one line (a command may print several batches, and its
+// own messages stay text lines).
 func (c *common) printDiags(w io.Writer, diags diag.List) {
 	if c.format == "json" {
 		if len(diags) > 0 {
-			writeJSONDiags(w, diags, nil)
+			writeJSONDiagsIndent(w, diags, nil, "")
 		}
 		return
 	}

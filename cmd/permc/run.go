@@ -92,11 +92,7 @@ func emptyFlag(set *flag.FlagSet, names ...string) string {
 			return
 		}
 		if l, ok := f.Value.(*listFlag); ok && slices.Contains(*l, "") || f.Value.String() == "" {
-			dash := "--"
-			if len(f.Name) == 1 {
-				dash = "-"
-			}
-			msg = fmt.Sprintf("%s%s was given an empty value (an unset variable?)", dash, f.Name)
+			msg = fmt.Sprintf("%s was given an empty value (an unset variable?)", dashed(f.Name))
 		}
 	})
 	return msg

@@ -76,8 +76,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "permc verify: -c and --bind do not apply: give the configs with --against; the bindings are the ones the manifests record")
 		return exitUsage
 	}
-	if c.format != "text" && c.format != "json" {
-		fmt.Fprintf(stderr, "permc verify: unknown format %q: use text or json\n", c.format)
+	if !c.textOrJSON("verify", stderr) {
 		return exitUsage
 	}
 	o := verify.Options{}
@@ -92,7 +91,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		// would be ignored.
 		for _, name := range []string{"profile", "P", "config-profile", "sandbox", "requirements", "windows-tool-folders", "system-layers"} {
 			if flagGiven(fs, name) {
-				fmt.Fprintf(stderr, "permc verify: --%s applies only with --against\n", name)
+				fmt.Fprintf(stderr, "permc verify: %s applies only with --against\n", dashed(name))
 				return exitUsage
 			}
 		}
@@ -111,12 +110,8 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			}
 			given[f] = data
 		}
-		flags := c
 		o.Against = func(m driver.Manifest) *driver.Build {
-			// The build's own settings, unless given here, afresh for
-			// each folder.
-			c.sandbox, c.configProfile, c.requirements, c.winTools =
-				flags.sandbox, flags.configProfile, flags.requirements, flags.winTools
+			// The build's own settings, unless given here.
 			var binds passes.Bindings
 			if m.Bound != nil {
 				binds = *m.Bound
@@ -179,7 +174,7 @@ func asRecorded(given []string, recorded []driver.FileHash, data map[string][]by
 			return d, nil
 		}
 		if recordedReqs[name] {
-			return safefile.ReadRegular(name, maxConfigFile, false)
+			return safefile.ReadRegular(name, frontend.MaxFile, false)
 		}
 		return frontend.Reader(os.Getenv)(name)
 	}
@@ -207,9 +202,6 @@ func asRecorded(given []string, recorded []driver.FileHash, data map[string][]by
 		return read(name)
 	}
 }
-
-// maxConfigFile bounds a file verify reads because a manifest names it.
-const maxConfigFile = 64 << 20
 
 // verifyFlags is fs as the help shows it: without the flags verify
 // refuses, and with what --target means here.
