@@ -11,6 +11,7 @@
  * usage: relay PORT   (listens on 127.0.0.1:PORT)
  */
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: relay PORT\n");
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a client gone early is not the relay's end */
 	int one = 1;
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in a = loopback(atoi(argv[1]));
@@ -55,8 +57,12 @@ int main(int argc, char **argv) {
 		int port = 0;
 		if (n > (ssize_t)(sizeof prefix - 1)) {
 			buf[n] = 0;
-			if (strncmp(buf, prefix, sizeof prefix - 1) == 0)
-				port = atoi(buf + sizeof prefix - 1);
+			if (strncmp(buf, prefix, sizeof prefix - 1) == 0) {
+				char *end;
+				long p = strtol(buf + sizeof prefix - 1, &end, 10);
+				if (*end == ' ' && end != buf + sizeof prefix - 1)
+					port = (int)p;
+			}
 		}
 		if (port <= 0 || port > 65535) {
 			if (n > 0)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -41,14 +42,21 @@ func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var timedOut atomic.Bool
+	// net.Dialer may try two addresses at once (for "::", also 0.0.0.0),
+	// each through Control: one timer is enough, and it is stopped below.
+	var timerMu sync.Mutex
 	var timer *time.Timer
 	d := net.Dialer{Control: func(network, address string, rc syscall.RawConn) error {
 		pending, err := connectEarly(network, address, rc)
 		if err == nil && pending && !deadline.IsZero() {
-			timer = time.AfterFunc(time.Until(deadline), func() {
-				timedOut.Store(true)
-				cancel()
-			})
+			timerMu.Lock()
+			if timer == nil {
+				timer = time.AfterFunc(time.Until(deadline), func() {
+					timedOut.Store(true)
+					cancel()
+				})
+			}
+			timerMu.Unlock()
 		}
 		return err
 	}}
@@ -56,9 +64,11 @@ func dialFast(ctx context.Context, deadline time.Time, ap netip.AddrPort) (c net
 		d.KeepAlive = -1
 	}
 	c, err = d.DialContext(dctx, "tcp", ap.String())
+	timerMu.Lock()
 	if timer != nil {
 		timer.Stop()
 	}
+	timerMu.Unlock()
 	if err != nil {
 		if c != nil {
 			c.Close()

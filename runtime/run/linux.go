@@ -83,6 +83,14 @@ func runSandboxed(o *Options) (int, error) {
 	if err := o.checkResolverLinks(wc); err != nil {
 		return ExitSetup, err
 	}
+	if o.Policy.Net.Mode() == ir.NetProxied {
+		// Held to the resolved plan too, as permc's own files are.
+		for _, f := range resolverFiles(ir.Linux, os.Getenv) {
+			for _, n := range o.names(f) {
+				o.guarded = append(o.guarded, realPath(n))
+			}
+		}
+	}
 	if err := o.checkUnixSockets(b); err != nil {
 		return ExitSetup, err
 	}

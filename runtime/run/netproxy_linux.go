@@ -117,22 +117,24 @@ func (l *rotatingLog) open() error {
 	}
 	l.f = f
 	if fi, err := f.Stat(); err == nil && fi.Size() >= l.max {
-		return l.rotate()
+		return l.rotate(0)
 	}
 	return nil
 }
 
-// rotate renames the full file to NAME.1 and opens a new one, unless
-// another process did so first, in which case it opens that process's
-// new file. l.f is the file this process writes to.
-func (l *rotatingLog) rotate() error {
+// rotate renames the file to NAME.1 when need more bytes would take it
+// past max, and opens a new one; when another process rotated it first,
+// it opens that process's new file. l.f is the file this process writes
+// to.
+func (l *rotatingLog) rotate(need int64) error {
 	fd := int(l.f.Fd())
 	if err := unix.Flock(fd, unix.LOCK_EX); err != nil {
 		return err
 	}
 	mine, err1 := l.f.Stat()
 	named, err2 := os.Stat(l.path)
-	if err1 == nil && err2 == nil && os.SameFile(mine, named) && mine.Size() >= l.max {
+	full := mine != nil && (mine.Size() >= l.max || mine.Size() > 0 && mine.Size()+need > l.max)
+	if err1 == nil && err2 == nil && os.SameFile(mine, named) && full {
 		os.Rename(l.path, l.path+".1")
 	}
 	f, err := os.OpenFile(l.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -149,7 +151,7 @@ func (l *rotatingLog) Write(p []byte) (int, error) {
 		return 0, os.ErrClosed
 	}
 	if fi, err := l.f.Stat(); err == nil && fi.Size() > 0 && fi.Size()+int64(len(p)) > l.max {
-		if err := l.rotate(); err != nil {
+		if err := l.rotate(int64(len(p))); err != nil {
 			return 0, err
 		}
 	}

@@ -18,8 +18,10 @@ func resolverFiles(t ir.Target, getenv func(string) string) []string {
 		// permc is built without cgo: Go's own resolver reads these.
 		return []string{"/etc/hosts", "/etc/resolv.conf", "/etc/nsswitch.conf"}
 	case ir.MacOS:
+		// /etc/resolver holds per-domain resolver settings; a rule that
+		// grants write to the folder or above is caught by its path.
 		return []string{"/etc/hosts", "/private/etc/hosts", "/etc/resolv.conf", "/private/etc/resolv.conf",
-			"/var/run/resolv.conf", "/private/var/run/resolv.conf"}
+			"/var/run/resolv.conf", "/private/var/run/resolv.conf", "/etc/resolver", "/private/etc/resolver"}
 	case ir.Windows:
 		root := getenv("SystemRoot")
 		if root == "" {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -118,8 +119,10 @@ func floorListen(port int) (int, error) {
 	return s, nil
 }
 
-// floorAccept starts the first acceptor on s; each keeps one waiting.
-// Acceptors stop when s is shut down.
+// floorAccept starts the first acceptor on s; one that takes a
+// connection while no other waits starts another first. Acceptors stop
+// when s is shut down or closed; other errors (out of descriptors) are
+// waited out.
 func floorAccept(s int) {
 	var idle atomic.Int32
 	var acceptor func()
@@ -129,15 +132,21 @@ func floorAccept(s int) {
 		for {
 			idle.Add(1)
 			c, _, err := unix.Accept4(s, unix.SOCK_CLOEXEC)
-			if err == unix.EINVAL {
-				return // shut down
+			idle.Add(-1)
+			switch err {
+			case nil:
+			case unix.EINTR, unix.ECONNABORTED:
+				continue
+			case unix.EINVAL, unix.EBADF, unix.ENOTSOCK:
+				return // shut down or closed
+			default:
+				time.Sleep(10 * time.Millisecond)
+				continue
 			}
-			if idle.Add(-1) == 0 {
+			if idle.Load() == 0 {
 				go acceptor()
 			}
-			if err == nil {
-				floorServe(c, buf)
-			}
+			floorServe(c, buf)
 		}
 	}
 	go acceptor()
