@@ -58,7 +58,7 @@ func ReadBounded(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is more than the %d bytes it may be", filepath.Base(path), max)
+		return nil, fmt.Errorf("more than the %d bytes a file may be", max)
 	}
 	return data, nil
 }
