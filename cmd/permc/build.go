@@ -74,7 +74,10 @@ func (c *common) compile(targets []ir.Target, binds passes.Bindings) (*driver.Bu
 	}
 	opts := driver.Options{Targets: targets, Bindings: binds, Inputs: inputs, WindowsToolFolders: c.winTools,
 		Requirements: reqs, Sandbox: c.sandbox, ConfigProfile: c.configProfile}
-	if len(c.configs) == 0 && !c.systemLayers && len(c.requirements) == 0 {
+	if len(c.configs) == 0 && !c.systemLayers && len(c.requirements) == 0 &&
+		c.profile == "" && c.configProfile == "" && c.sandbox == "" {
+		// Nothing to read or select: the built-in profiles. A selection
+		// flag goes through the passes, which answer for it.
 		return driver.Compile(passes.BuiltinPolicies(), "", opts), inputs
 	}
 	res, diags := c.load()

@@ -27,6 +27,16 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, diffUsage)
 		return exitUsage
 	}
+	if isDir(pos[0]) && isDir(pos[1]) {
+		// Two build folders: their policies are compiled already, and
+		// what says how to compile a config has nothing to act on.
+		for _, n := range []string{"c", "sandbox", "requirements", "config-profile", "system-layers"} {
+			if flagGiven(fs, n) {
+				fmt.Fprintf(stderr, "permc diff: %s does not apply: both sides are build folders\n", dashed(n))
+				return exitUsage
+			}
+		}
+	}
 	targets, err := c.parseTargets()
 	if err != nil {
 		fmt.Fprintf(stderr, "permc diff: %v\n", err)
@@ -72,10 +82,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	r := review.Diff(sides[0], sides[1], review.Options{Targets: targets, Profile: c.profile})
 	// The -c layers lie beneath config files, not build folders.
-	if fi0, err0 := os.Stat(pos[0]); err0 == nil && !fi0.IsDir() {
-		if fi1, err1 := os.Stat(pos[1]); err1 == nil && !fi1.IsDir() {
-			r.Below = c.configs
-		}
+	if !isDir(pos[0]) && !isDir(pos[1]) {
+		r.Below = c.configs
 	}
 	switch c.format {
 	case "json":
@@ -91,4 +99,10 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return exitNo
 	}
 	return exitOK
+}
+
+// isDir reports whether path is a directory (a build folder side).
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
