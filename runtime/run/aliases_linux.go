@@ -11,32 +11,44 @@ import (
 )
 
 // mount is one line of /proc/self/mountinfo: which part of which file
-// system (Root, on device Dev) appears at Point.
+// system (Root, on device Dev, of type Type) appears at Point.
 type mount struct {
 	Dev   string
 	Root  string
 	Point string
+	Type  string
 }
 
 // mountTable reads this process's mounts; nil when it cannot.
 func mountTable() []mount {
+	out, _ := readMountTable()
+	return out
+}
+
+// readMountTable reads this process's mounts, or says why it cannot.
+func readMountTable() ([]mount, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer f.Close()
 	var out []mount
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		// id parent major:minor root mount-point options ...
-		fs := strings.Fields(sc.Text())
+		// id parent major:minor root mount-point options ... - type source ...
+		pre, post, _ := strings.Cut(sc.Text(), " - ")
+		fs, t := strings.Fields(pre), strings.Fields(post)
 		if len(fs) < 5 {
 			continue
 		}
-		out = append(out, mount{Dev: fs[2], Root: unescapeMount(fs[3]), Point: unescapeMount(fs[4])})
+		m := mount{Dev: fs[2], Root: unescapeMount(fs[3]), Point: unescapeMount(fs[4])}
+		if len(t) > 0 {
+			m.Type = t[0]
+		}
+		out = append(out, m)
 	}
-	return out
+	return out, sc.Err()
 }
 
 // unescapeMount undoes mountinfo's octal escapes (\040 for a space).

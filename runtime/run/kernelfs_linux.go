@@ -1,11 +1,7 @@
 package run
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/permc/permc/backend/bwrap"
@@ -22,8 +18,8 @@ func kernelFSType(p string) string {
 		return ""
 	}
 	for _, m := range mounts {
-		if m.point != "/" && (p == m.point || strings.HasPrefix(p, m.point+"/")) {
-			return fmt.Sprintf("a %s file system (%s)", m.fstype, m.point)
+		if m.Point != "/" && (p == m.Point || strings.HasPrefix(p, m.Point+"/")) {
+			return fmt.Sprintf("a %s file system (%s)", m.Type, m.Point)
 		}
 	}
 	return ""
@@ -39,46 +35,19 @@ var kernelTypes = map[string]bool{
 	"resctrl": true, "binder": true, "autofs": true,
 }
 
-// kernelMount is a kernel file system mounted on the host.
-type kernelMount struct{ point, fstype string }
-
 // kernelMounts lists the kernel file systems of this mount namespace.
-func kernelMounts() ([]kernelMount, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
+func kernelMounts() ([]mount, error) {
+	all, err := readMountTable()
 	if err != nil {
 		return nil, err
 	}
-	var out []kernelMount
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		f, t := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 5 || len(t) < 1 || !kernelTypes[t[0]] {
-			continue
+	var out []mount
+	for _, m := range all {
+		if kernelTypes[m.Type] {
+			out = append(out, m)
 		}
-		out = append(out, kernelMount{point: unescapeMountinfo(f[4]), fstype: t[0]})
 	}
-	return out, sc.Err()
-}
-
-// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return out, nil
 }
 
 // checkKernelMounts refuses a plan that would leave a kernel file system
@@ -109,18 +78,18 @@ func checkKernelMounts(res *bwrap.Resolved) error {
 		// A writable bind inside a kernel mount (a folder of a devtmpfs
 		// mounted outside /dev, which statfs takes for a tmpfs).
 		for _, m := range mounts {
-			if m.point != "/" && (o.Src == m.point || strings.HasPrefix(o.Src, m.point+"/")) {
+			if m.Point != "/" && (o.Src == m.Point || strings.HasPrefix(o.Src, m.Point+"/")) {
 				return fail(ExitSetup, "refusing to run: %s would be writable inside the sandbox (%s), and it lies "+
 					"in %s, a %s file system; the sandbox could change what the host kernel serves there",
-					o.Src, o.Origin, m.point, m.fstype)
+					o.Src, o.Origin, m.Point, m.Type)
 			}
 		}
 	}
 	for _, m := range mounts {
-		if at, ok := res.WritableFromInside(m.point); ok {
+		if at, ok := res.WritableFromInside(m.Point); ok {
 			return fail(ExitSetup, "refusing to run: %s (a %s file system) would be writable inside the sandbox "+
 				"at %s, through a writable root it lies in; the sandbox could change the host kernel's settings. "+
-				"Unmount it, or make the folder holding it read-only in the profile", m.point, m.fstype, at)
+				"Unmount it, or make the folder holding it read-only in the profile", m.Point, m.Type, at)
 		}
 	}
 	return nil

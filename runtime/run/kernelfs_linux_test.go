@@ -43,7 +43,7 @@ func TestCheckKernelMounts(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tc.ops, err, tc.want)
 		}
 	}
-	if got := unescapeMountinfo(`/a\040b\134c`); got != `/a b\c` {
+	if got := unescapeMount(`/a\040b\134c`); got != `/a b\c` {
 		t.Errorf("unescape: %q", got)
 	}
 }

@@ -368,9 +368,9 @@ func landlockKernelMounts(lr *landlock.Resolved) error {
 			continue
 		}
 		for _, m := range mounts {
-			if m.point == p.Path || strings.HasPrefix(m.point, strings.TrimSuffix(p.Path, "/")+"/") {
+			if m.Point == p.Path || strings.HasPrefix(m.Point, strings.TrimSuffix(p.Path, "/")+"/") {
 				return fail(ExitSetup, "refusing to run: %s (a %s file system) lies in %s, which %s lets the "+
-					"command write; unmount it, or make the folder read-only in the profile", m.point, m.fstype,
+					"command write; unmount it, or make the folder read-only in the profile", m.Point, m.Type,
 					p.Path, p.Origin)
 			}
 		}
