@@ -26,13 +26,7 @@ func builtinPolicy(t *testing.T, name string) *ir.Policy {
 // names included, and fails closed when the machine cannot compile it.
 func TestHoldToMachine(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, data string) string { return writeTestFile(t, dir, name, data) }
 	allowBuiltins := write("req.toml", "allowed_permission_profiles = [\":read-only\", \":workspace\"]\n")
 	brokenCorp := write("req-corp.toml", `allowed_permission_profiles = ["corp"]
 default_permissions = "corp"
@@ -93,4 +87,14 @@ extends = "base"
 			}
 		})
 	}
+}
+
+// writeTestFile writes data to dir/name and returns the path.
+func writeTestFile(t *testing.T, dir, name, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

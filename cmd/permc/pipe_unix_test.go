@@ -20,13 +20,7 @@ import (
 // so it compiles what the pipe held, and build hashes those same bytes.
 func TestConfigFromPipe(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, data string) string { return writeTestFile(t, dir, name, data) }
 	profile := "default_permissions = \"p\"\n\n[permissions.p.filesystem]\n\":root\" = \"read\"\n\"/srv/from-the-pipe\" = \"write\"\n"
 	legacy := "sandbox_mode = \"workspace-write\"\n\n[sandbox_workspace_write]\nwritable_roots = [\"/srv/from-the-pipe\"]\n"
 	for _, tc := range []struct {
@@ -102,11 +96,8 @@ func servePipe(t *testing.T, config string) (string, func()) {
 // folder was built from verifies it.
 func TestVerifyAgainstPipe(t *testing.T) {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "p.toml")
 	config := "default_permissions = \"p\"\n[permissions.p.filesystem]\n\":root\" = \"read\"\n"
-	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeTestFile(t, dir, "p.toml", config)
 	var out bytes.Buffer
 	if code := realMain([]string{"build", "-c", cfg, "-o", filepath.Join(dir, "out")}, &out, &out); code != 0 {
 		t.Fatalf("build: %d\n%s", code, out.String())
