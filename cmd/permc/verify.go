@@ -169,6 +169,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 // stand, and the comparison shows what differs.
 func asRecorded(given []string, recorded []driver.FileHash, data map[string][]byte,
 	recordedReqs map[string]bool) ([]string, func(string) ([]byte, error)) {
+	machine := frontend.Reader(os.Getenv)
 	read := func(name string) ([]byte, error) {
 		if d, ok := data[name]; ok {
 			return d, nil
@@ -176,7 +177,7 @@ func asRecorded(given []string, recorded []driver.FileHash, data map[string][]by
 		if recordedReqs[name] {
 			return safefile.ReadRegular(name, frontend.MaxFile, false)
 		}
-		return frontend.Reader(os.Getenv)(name)
+		return machine(name)
 	}
 	if len(given) != len(recorded) {
 		return given, read

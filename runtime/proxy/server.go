@@ -401,16 +401,12 @@ func clientName(c net.Conn) string {
 // errSelf refuses a destination that is the proxy itself.
 var errSelf = errors.New("the destination is this proxy's own listener")
 
-// dial connects to a checked destination: through the upstream proxy when
-// one applies (addressed by the checked IP literal), or directly to each
-// checked address in turn. It returns bytes the upstream proxy sent after
-// its reply, which belong to the client.
+// dial connects to a checked destination (check has refused the proxy's
+// own listeners): through the upstream proxy when one applies (addressed
+// by the checked IP literal), or directly to each checked address in
+// turn. It returns bytes the upstream proxy sent after its reply, which
+// belong to the client.
 func (s *Server) dial(d *Decision, scheme string) (net.Conn, []byte, error) {
-	for _, a := range d.Addrs {
-		if s.isSelf(netip.AddrPortFrom(a, d.Port)) {
-			return nil, nil, errSelf
-		}
-	}
 	if u := s.up.proxyFor(scheme, d.Host, d.Port); u != nil {
 		ctx, cancel := context.WithTimeout(s.ctx, s.opts.DialTimeout)
 		defer cancel()

@@ -69,7 +69,7 @@ func runSandboxed(o *Options) (int, error) {
 	if err := o.checkSelfProtection(b, outside); err != nil {
 		return ExitSetup, err
 	}
-	wc := newWriteCheck(o.Policy, ir.Linux, b)
+	wc := o.writeCheck(b)
 	if err := o.checkResolverFiles(ir.Linux, os.Getenv, func(p string) (ir.Decision, string, bool) {
 		for _, n := range o.names(p) {
 			if d, via, ok := wc.writable(n); ok {

@@ -53,6 +53,9 @@ type Options struct {
 
 	// mounts is this machine's mount table, read when first needed.
 	mounts []mount
+	// writes is what the policy lets the sandbox write on Linux, bound
+	// when first needed (writeCheck).
+	writes *writeCheck
 	// guarded are the real paths checkSelfProtection found out of the
 	// sandbox's reach; the resolved mount plan is held to them again.
 	guarded []string
@@ -182,11 +185,19 @@ func isAncestorOrSelf(a, b string) bool {
 	return a == b || a == "/" || strings.HasPrefix(b, a+"/")
 }
 
+// writeCheck is newWriteCheck for the run's policy on Linux and its
+// binding b, which one run does not change: made once, for every check.
+func (o *Options) writeCheck(b ir.Binding) *writeCheck {
+	if o.writes == nil {
+		o.writes = newWriteCheck(o.Policy, ir.Linux, b)
+	}
+	return o.writes
+}
+
 // checkSelfProtection refuses when permc's inputs, state or the programs
 // that run outside the sandbox next time sit under a writable root, so one
 // run cannot weaken the next.
 func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
-	var wc *writeCheck
 	openDirs := map[string]bool{} // folders already found not writable by every user
 	var folders []string          // every path checked, whose folders are checked last
 	for i, p := range append(append([]string(nil), o.Protected...), outside...) {
@@ -198,9 +209,7 @@ func (o *Options) checkSelfProtection(b ir.Binding, outside []string) error {
 		if err != nil {
 			continue
 		}
-		if wc == nil {
-			wc = newWriteCheck(o.Policy, ir.Linux, b)
-		}
+		wc := o.writeCheck(b)
 		for _, path := range o.names(abs) {
 			// Landlock does not govern chmod: in the Landlock-only mode a
 			// command can make what it may only read world-writable, for
