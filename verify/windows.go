@@ -98,7 +98,8 @@ func checkMode(p *ir.Policy, m *winacl.Manifest, mode ir.Mode, probes []string) 
 	return tl.check(fmt.Sprintf("%d probes × read, write of the %s token after applying", len(probes), mm.Model))
 }
 
-func judgeWindows(tl *tally, rep map[string]string, dec *ir.Decider, d *winacl.Disk, tok *winacl.Token, path string) {
+func judgeWindows(tl *tally, rep map[string]string, dec *ir.Decider, d *winacl.Disk, tok *winacl.Token,
+	path string) {
 	want := dec.Decide(path)
 	got, err := d.Access(tok, path)
 	if err != nil {

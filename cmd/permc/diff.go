@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/review"
 )
@@ -49,7 +48,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	o := review.SideOptions{
-		Frontend: frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read},
+		Frontend: c.frontendOptions(),
 		// --profile only narrows the report: selecting it on a side that
 		// lacks it would be an error, and the selection is compared too.
 		Passes: passes.Options{ConfigProfile: c.configProfile, Sandbox: c.sandbox},

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/permc/permc/frontend"
 	"github.com/permc/permc/ir"
 	"github.com/permc/permc/passes"
 	"github.com/permc/permc/review"
@@ -57,7 +56,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	l, diags := review.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read},
+	l, diags := review.Load(c.frontendOptions(),
 		passes.Options{Profile: c.profile, ConfigProfile: c.configProfile, Sandbox: c.sandbox})
 	if c.verbose || diags.HasErrors() {
 		c.printDiags(stderr, diags.Sorted())

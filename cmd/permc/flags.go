@@ -101,7 +101,8 @@ func (c *common) register(fs *flag.FlagSet, systemDefault bool) {
 		fs.Var(&c.binds, "bind", "bind a root: home=PATH, tmpdir=PATH, workspace=PATH (repeatable)")
 	}
 	c.format = "text"
-	fs.Var(formatFlag{&c.format}, "format", "output `FORMAT`: text or json (sarif for check, markdown for diff)")
+	fs.Var(formatFlag{&c.format}, "format",
+		"output `FORMAT`: text or json (sarif for check, markdown for diff)")
 	fs.BoolVar(&c.allErrors, "all-errors", false, "print every diagnostic, not the first 10")
 	fs.BoolVar(&c.systemLayers, "system-layers", systemDefault, "also read /etc/codex/config.toml, "+
 		"$CODEX_HOME/config.toml and the machine's requirements (run and proxy always read the requirements)")
@@ -245,12 +246,18 @@ func (c *common) parseTargets() ([]ir.Target, error) {
 	return out, nil
 }
 
-// load reads the configs and runs the passes.
-func (c *common) load() (*passes.Result, diag.List) {
-	cfg, diags := frontend.Load(frontend.Options{
+// frontendOptions names the files the command reads, read through
+// c.read (each once).
+func (c *common) frontendOptions() frontend.Options {
+	return frontend.Options{
 		Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements,
 		MachineRequirements: c.enforcing, ReadFile: c.read,
-	})
+	}
+}
+
+// load reads the configs and runs the passes.
+func (c *common) load() (*passes.Result, diag.List) {
+	cfg, diags := frontend.Load(c.frontendOptions())
 	if cfg == nil {
 		return nil, diags
 	}

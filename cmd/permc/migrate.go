@@ -22,7 +22,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	if !c.textOrJSON("migrate", stderr) || notApplicable(fs, "migrate", stderr, "target", "bind") {
 		return exitUsage
 	}
-	cfg, diags := frontend.Load(frontend.Options{Files: c.configs, SystemLayers: c.systemLayers, Requirements: c.requirements, ReadFile: c.read})
+	cfg, diags := frontend.Load(c.frontendOptions())
 	if diags.HasErrors() {
 		c.printDiags(stderr, diags)
 		return exitNo

@@ -43,7 +43,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		// run enforces on this machine: another target is not what runs.
 		ts, _ := c.parseTargets()
 		if host, ok := hostTarget(); !ok || c.targets != "all" && (len(ts) != 1 || ts[0] != host) {
-			fmt.Fprintf(stderr, "permc run: --target %s: run enforces the profile on this machine (%s)\n", c.targets, goruntime.GOOS)
+			fmt.Fprintf(stderr, "permc run: --target %s: run enforces the profile on this machine (%s)\n",
+				c.targets, goruntime.GOOS)
 			return run.ExitSetup
 		}
 	}

@@ -89,7 +89,8 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if len(against) == 0 {
 		// Without --against nothing is compiled: the flags that say how
 		// would be ignored.
-		for _, name := range []string{"profile", "P", "config-profile", "sandbox", "requirements", "windows-tool-folders", "system-layers"} {
+		for _, name := range []string{"profile", "P", "config-profile", "sandbox", "requirements",
+			"windows-tool-folders", "system-layers"} {
 			if flagGiven(fs, name) {
 				fmt.Fprintf(stderr, "permc verify: %s applies only with --against\n", dashed(name))
 				return exitUsage

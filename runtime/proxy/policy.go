@@ -32,7 +32,9 @@ const (
 	ReasonSelf                         // an address is the proxy's own listener (set by Server)
 )
 
-var reasonNames = [...]string{"allowed", "denied", "not-allowlisted", "local-guard", "lookup-failed", "bad-host", "self"}
+var reasonNames = [...]string{
+	"allowed", "denied", "not-allowlisted", "local-guard", "lookup-failed", "bad-host", "self",
+}
 
 // String is the reason's stable name, as sent in the X-Permc-Decision
 // header and logged.
@@ -89,7 +91,8 @@ func (d *Decision) Explain() string {
 	case ReasonLookupFailed:
 		return fmt.Sprintf("%s blocked: the name did not resolve (%v)", target, d.Err)
 	case ReasonSelf:
-		return fmt.Sprintf("%s is this proxy's own listener (%s): a proxy does not tunnel into itself", target, d.Addr)
+		return fmt.Sprintf("%s is this proxy's own listener (%s): a proxy does not tunnel into itself",
+			target, d.Addr)
 	}
 	return fmt.Sprintf("%s refused: invalid host: %v", target, d.Err)
 }

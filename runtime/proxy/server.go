@@ -290,7 +290,10 @@ func (s *Server) isSelf(ap netip.AddrPort) bool {
 	dst := ap.Addr().Unmap()
 	for l := range s.self {
 		la := l.Addr().Unmap()
-		if l.Port() == ap.Port() && (la == dst || la.IsUnspecified() || dst.IsUnspecified() && la.IsLoopback()) {
+		if l.Port() != ap.Port() {
+			continue
+		}
+		if la == dst || la.IsUnspecified() || dst.IsUnspecified() && la.IsLoopback() {
 			return true
 		}
 	}

@@ -74,8 +74,8 @@ func parseUpstream(raw string) (*url.URL, error) {
 	switch u.Scheme {
 	case "http", "socks5", "socks5h":
 	default:
-		return nil, fmt.Errorf("proxy: upstream proxy %s: scheme %q is not supported (use http, socks5 or socks5h)",
-			hostOnly(u), clip(u.Scheme))
+		return nil, fmt.Errorf("proxy: upstream proxy %s: scheme %q is not supported "+
+			"(use http, socks5 or socks5h)", hostOnly(u), clip(u.Scheme))
 	}
 	return u, nil
 }

@@ -19,7 +19,8 @@ import (
 // SBPL, and the proxy beside it when the network is filtered. This file
 // is cross-compiled and has never run on macOS.
 func runSandboxed(o *Options) (int, error) {
-	if err := o.checkResolverFiles(ir.MacOS, os.Getenv, decideWritable(o.Policy, ir.MacOS, o.binding())); err != nil {
+	writable := decideWritable(o.Policy, ir.MacOS, o.binding())
+	if err := o.checkResolverFiles(ir.MacOS, os.Getenv, writable); err != nil {
 		return ExitSetup, err
 	}
 	dir, err := o.writeSBPL()

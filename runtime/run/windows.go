@@ -19,7 +19,8 @@ import (
 // the command, and undoes the manifest. This file is cross-compiled and
 // has never run on Windows.
 func runSandboxed(o *Options) (int, error) {
-	if err := o.checkResolverFiles(ir.Windows, os.Getenv, decideWritable(o.Policy, ir.Windows, o.binding())); err != nil {
+	writable := decideWritable(o.Policy, ir.Windows, o.binding())
+	if err := o.checkResolverFiles(ir.Windows, os.Getenv, writable); err != nil {
 		return ExitSetup, err
 	}
 	m, err := winacl.Compile(o.Policy)

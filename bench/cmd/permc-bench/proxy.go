@@ -378,7 +378,8 @@ func (b *bench) latencyTable(vs []*proxyVariant, lat map[*proxyVariant][]float64
 	}
 	if p.N > 0 {
 		added := p.Median - direct.Median
-		measured := fmt.Sprintf("%s (p50 %s vs %s direct; p99 %s)", signedNs(added*1e9), fmtTime(p.Median), fmtTime(direct.Median), fmtTime(p.P99))
+		measured := fmt.Sprintf("%s (p50 %s vs %s direct; p99 %s)",
+			signedNs(added*1e9), fmtTime(p.Median), fmtTime(direct.Median), fmtTime(p.P99))
 		if floors != "" {
 			measured += "; in the same run, with no policy and no log:" + strings.TrimPrefix(floors, ",")
 		}
